@@ -1,0 +1,300 @@
+//! A database: the keyspace plus Redis's key semantics on top of it — lazy expiry, access
+//! clocks for LRU/LFU, hit/miss counters — and the record of what each command changed.
+//!
+//! Every write goes through `set`, `get_mut`, `remove` or `set_expire`, and every deletion by
+//! expiry through `expire_if_needed` or `expire_shard`; each notes a `KeyEvent` in the shared
+//! context. After each command the executor drains the events: that is the one place where WATCH, and later the log, client
+//! tracking and blocked clients, learn what changed — whether the write came from a client,
+//! from recovery replay or from a primary. Handlers therefore call a write method only when
+//! they really change the key (a failed INCR must not look like a write to WATCH).
+
+pub mod keyspace;
+pub mod lru;
+pub mod value;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+pub use keyspace::{KeyHasher, Keyspace};
+pub use value::{Entry, Key, Str, Value};
+
+/// How expiry applies to lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpireMode {
+    /// A primary serving clients: an expired key is deleted when touched.
+    Primary,
+    /// Replaying the log: expiry already happened as logged DELs, so keys are taken as they
+    /// are, whatever the clock says.
+    Replay,
+}
+
+/// A change to a key, as the executor sees it after each command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEvent {
+    pub db: usize,
+    pub key: Key,
+    /// Deleted by expiry rather than written.
+    pub expired: bool,
+}
+
+/// The per-command context every database shares: the time, set by the executor once per
+/// command (Redis caches it the same way, so a command sees one instant), and the list of
+/// key events the command produced.
+#[derive(Debug)]
+pub struct DbContext {
+    pub events: RefCell<Vec<KeyEvent>>,
+    pub now_ms: Cell<i64>,
+    pub mode: Cell<ExpireMode>,
+    /// LFU instead of LRU in `Entry::access` (maxmemory-policy *-lfu).
+    pub lfu: Cell<bool>,
+    pub lfu_log_factor: Cell<u32>,
+    pub lfu_decay_minutes: Cell<u32>,
+    /// Set while a command must not change access clocks (OBJECT, TOUCH's own logic, DEBUG).
+    pub no_touch: Cell<bool>,
+    pub rng: Cell<u64>,
+}
+
+impl DbContext {
+    pub fn new(now_ms: i64, seed: u64) -> Rc<Self> {
+        Rc::new(DbContext {
+            events: RefCell::new(Vec::new()),
+            now_ms: Cell::new(now_ms),
+            mode: Cell::new(ExpireMode::Primary),
+            lfu: Cell::new(false),
+            lfu_log_factor: Cell::new(10),
+            lfu_decay_minutes: Cell::new(1),
+            no_touch: Cell::new(false),
+            rng: Cell::new(seed | 1),
+        })
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now_ms.get()
+    }
+
+    /// A fast pseudo-random number (xorshift64*), for LFU increments and sampling.
+    pub fn next_rand(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// The access clock a new key starts with.
+    pub fn initial_access(&self) -> u32 {
+        if self.lfu.get() {
+            lru::lfu_initial(self.now())
+        } else {
+            lru::lru_clock(self.now())
+        }
+    }
+
+    fn touched_access(&self, access: u32) -> u32 {
+        if self.lfu.get() {
+            let r = self.next_rand();
+            lru::lfu_touch(access, self.now(), self.lfu_log_factor.get(), self.lfu_decay_minutes.get(), r)
+        } else {
+            lru::lru_clock(self.now())
+        }
+    }
+}
+
+/// Counters INFO reports, kept per database and summed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DbStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+}
+
+pub struct Db {
+    pub id: usize,
+    pub ks: Keyspace,
+    clock: Rc<DbContext>,
+    pub stats: DbStats,
+}
+
+/// Expiry requested by a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetTtl {
+    /// Drop any expiry (plain SET).
+    Clear,
+    /// Keep the key's current expiry (SET KEEPTTL, SETRANGE, APPEND...).
+    Keep,
+    /// Expire at this absolute Unix time in milliseconds.
+    At(i64),
+}
+
+impl Db {
+    pub fn new(id: usize, hasher: KeyHasher, clock: Rc<DbContext>) -> Self {
+        Db { id, ks: Keyspace::new(hasher), clock, stats: DbStats::default() }
+    }
+
+    pub fn clock(&self) -> &DbContext {
+        &self.clock
+    }
+
+    fn note_touched(&self, key: &[u8]) {
+        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: false });
+    }
+
+    pub fn len(&self) -> usize {
+        self.ks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ks.is_empty()
+    }
+
+    /// Deletes `key` if it has expired (on a primary). True if the key is logically gone,
+    /// which on a replay is never.
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        if self.clock.mode.get() == ExpireMode::Replay {
+            return false;
+        }
+        let now = self.clock.now();
+        if !self.ks.get(key).is_some_and(|e| e.is_expired(now)) {
+            return false;
+        }
+        self.ks.remove(key);
+        self.note_expired(key);
+        true
+    }
+
+    fn note_expired(&mut self, key: &[u8]) {
+        self.stats.expired += 1;
+        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: true });
+    }
+
+    /// Read lookup: counts a hit or miss and refreshes the access clock.
+    pub fn get(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.lookup(key, true, true)
+    }
+
+    /// Read lookup that leaves statistics and access clocks alone (write paths, SCAN).
+    pub fn get_quiet(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.lookup(key, false, false)
+    }
+
+    /// Read lookup: `stats` counts a keyspace hit or miss, `touch` refreshes the access clock
+    /// (Redis's LOOKUP_NOSTATS and LOOKUP_NOTOUCH, inverted).
+    pub fn lookup(&mut self, key: &[u8], stats: bool, touch: bool) -> Option<&Entry> {
+        if self.expire_if_needed(key) {
+            if stats {
+                self.stats.misses += 1;
+            }
+            return None;
+        }
+        let touch = touch && !self.clock.no_touch.get();
+        let clock = &self.clock;
+        match self.ks.get_mut(key) {
+            Some(e) => {
+                if stats {
+                    self.stats.hits += 1;
+                }
+                if touch {
+                    e.access = clock.touched_access(e.access);
+                }
+                Some(&*e)
+            }
+            None => {
+                if stats {
+                    self.stats.misses += 1;
+                }
+                None
+            }
+        }
+    }
+
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Write lookup: the caller will modify the entry, so the key counts as touched.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        let clock = &self.clock;
+        let e = self.ks.get_mut(key)?;
+        e.access = clock.touched_access(e.access);
+        clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: false });
+        Some(e)
+    }
+
+    /// Stores `value` under `key`; returns the previous entry (already logically expired
+    /// ones are reported as absent).
+    pub fn set(&mut self, key: &[u8], value: Value, ttl: SetTtl) -> Option<Box<Entry>> {
+        let gone = self.expire_if_needed(key);
+        let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
+        let expire = match ttl {
+            SetTtl::Clear => None,
+            SetTtl::At(ms) => Some(ms),
+            SetTtl::Keep => self.ks.get(key).and_then(Entry::expire_at_ms),
+        };
+        e.set_expire_raw(expire);
+        let old = self.ks.insert(e);
+        self.note_touched(key);
+        debug_assert!(!gone || old.is_none());
+        old
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<Box<Entry>> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        let old = self.ks.remove(key)?;
+        self.note_touched(key);
+        Some(old)
+    }
+
+    /// Sets or clears the expiry of an existing key; false if the key is absent.
+    pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
+        if self.expire_if_needed(key) || !self.ks.set_expire(key, at_ms) {
+            return false;
+        }
+        self.note_touched(key);
+        true
+    }
+
+    /// Inserts an entry moved from elsewhere (RENAME, MOVE) keeping its expiry and clock.
+    pub fn insert_entry(&mut self, entry: Box<Entry>) -> Option<Box<Entry>> {
+        self.note_touched(entry.key());
+        self.ks.insert(entry)
+    }
+
+    /// One step of active expiry: deletes the expired keys of one shard.
+    pub fn expire_shard(&mut self, shard: usize) -> (usize, usize) {
+        if self.clock.mode.get() == ExpireMode::Replay || self.ks.shard_volatile(shard) == 0 {
+            return (0, self.ks.shard_volatile(shard));
+        }
+        let now = self.clock.now();
+        let sampled = self.ks.shard_volatile(shard);
+        let gone = self.ks.shard_extract(shard, |e| e.is_expired(now));
+        for e in &gone {
+            self.note_expired(e.key());
+        }
+        (gone.len(), sampled)
+    }
+
+    /// Removes every key; returns the old keyspace so the caller can free it elsewhere.
+    pub fn flush(&mut self) -> Keyspace {
+        self.ks.take()
+    }
+
+    /// A uniformly chosen shard's random entry, skipping empty shards.
+    pub fn random_entry(&self) -> Option<&Entry> {
+        if self.ks.is_empty() {
+            return None;
+        }
+        let shards = self.ks.shard_count();
+        let mut s = (self.clock.next_rand() as usize) % shards;
+        while self.ks.shard_len(s) == 0 {
+            s = (s + 1) % shards;
+        }
+        let n = (self.clock.next_rand() as usize) % self.ks.shard_len(s);
+        self.ks.shard_nth(s, n)
+    }
+}

@@ -1,0 +1,220 @@
+//! What the executor knows about each connected client. The connection task owns the socket
+//! and the buffers; everything another client's command may read or change (CLIENT LIST,
+//! CLIENT KILL, WATCH invalidation, MONITOR output) lives here, in the executor's slab.
+
+use std::rc::Rc;
+
+use tokio::sync::Notify;
+
+use crate::commands::CommandSpec;
+use crate::db::Key;
+use crate::protocol::OwnedArgs;
+
+/// Reply mode set by CLIENT REPLY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// Skipping the reply of the current command (SkipNext moves here when a command starts).
+    Skip,
+}
+
+/// A key watched by this client: database, key, and whether it had already expired when
+/// WATCH ran (then its deletion by expiry is not a change).
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub db: usize,
+    pub key: Key,
+    pub expired_at_watch: bool,
+}
+
+/// A command queued between MULTI and EXEC.
+#[derive(Debug)]
+pub struct Queued {
+    pub spec: &'static CommandSpec,
+    /// The command's number in the table (for statistics).
+    pub id: usize,
+    pub args: OwnedArgs,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i32,
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    pub db: usize,
+    pub resp3: bool,
+    pub authenticated: bool,
+    pub created_ms: i64,
+    pub last_interaction_ms: i64,
+    pub last_cmd: &'static str,
+    pub commands_total: u64,
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    pub in_multi: bool,
+    /// A command failed to queue: EXEC must abort.
+    pub dirty_exec: bool,
+    /// A watched key changed: EXEC must fail.
+    pub dirty_cas: bool,
+    pub multi: Vec<Queued>,
+    pub multi_bytes: usize,
+    pub watched: Vec<Watched>,
+    pub monitor: bool,
+    /// Set by CLIENT KILL or SHUTDOWN: the connection closes at its next turn.
+    pub close_asap: bool,
+    /// Set by QUIT: the connection closes once this reply is written.
+    pub close_after_reply: bool,
+    /// Bytes produced for this client outside its own commands (MONITOR lines); the
+    /// connection task appends them to its output at its next turn.
+    pub pending_out: Vec<u8>,
+    /// Wakes the connection task (new pending output, kill, unpause).
+    pub wake: Rc<Notify>,
+    /// Query/output buffer sizes last reported by the connection task (CLIENT LIST).
+    pub qbuf_bytes: usize,
+    pub obuf_bytes: usize,
+}
+
+impl Client {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i32, now_ms: i64, authenticated: bool) -> Self {
+        Client {
+            id,
+            addr,
+            laddr,
+            fd,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            resp3: false,
+            authenticated,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL",
+            commands_total: 0,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            in_multi: false,
+            dirty_exec: false,
+            dirty_cas: false,
+            multi: Vec::new(),
+            multi_bytes: 0,
+            watched: Vec::new(),
+            monitor: false,
+            close_asap: false,
+            close_after_reply: false,
+            pending_out: Vec::new(),
+            wake: Rc::new(Notify::new()),
+            qbuf_bytes: 0,
+            obuf_bytes: 0,
+        }
+    }
+
+    /// Leaves MULTI state (EXEC, DISCARD, RESET).
+    pub fn discard_multi(&mut self) {
+        self.multi.clear();
+        self.multi_bytes = 0;
+        self.in_multi = false;
+        self.dirty_exec = false;
+        self.dirty_cas = false;
+    }
+
+    /// The flags letters CLIENT LIST prints.
+    pub fn flags_text(&self) -> String {
+        let mut f = String::new();
+        if self.monitor {
+            f.push('O');
+        }
+        if self.in_multi {
+            f.push('x');
+        }
+        if self.dirty_cas {
+            f.push('d');
+        }
+        if self.close_after_reply {
+            f.push('c');
+        }
+        if self.close_asap {
+            f.push('A');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
+    }
+}
+
+/// Clients by slot; slots are reused, ids never are.
+#[derive(Debug, Default)]
+pub struct Clients {
+    slots: Vec<Option<Client>>,
+    free: Vec<usize>,
+    count: usize,
+    next_id: u64,
+}
+
+impl Clients {
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn insert(&mut self, c: Client) -> usize {
+        self.count += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                debug_assert!(self.slots[slot].is_none());
+                self.slots[slot] = Some(c);
+                slot
+            }
+            None => {
+                self.slots.push(Some(c));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    pub fn remove(&mut self, slot: usize) -> Option<Client> {
+        let c = self.slots.get_mut(slot)?.take()?;
+        self.free.push(slot);
+        self.count -= 1;
+        Some(c)
+    }
+
+    /// The client in `slot`; the executor only hands out slots of live clients.
+    pub fn get(&self, slot: usize) -> &Client {
+        self.slots[slot].as_ref().expect("live client slot")
+    }
+
+    pub fn get_mut(&mut self, slot: usize) -> &mut Client {
+        self.slots[slot].as_mut().expect("live client slot")
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Client)> {
+        self.slots.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut Client)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, c)| c.as_mut().map(|c| (i, c)))
+    }
+
+    pub fn slot_of(&self, id: u64) -> Option<usize> {
+        self.iter().find(|(_, c)| c.id == id).map(|(s, _)| s)
+    }
+}

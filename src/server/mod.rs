@@ -1,0 +1,213 @@
+//! The network side and the process lifecycle: bind, accept, spawn one task per connection,
+//! run the periodic jobs (statistics, client time-outs, active expiry), and shut down
+//! gracefully on SHUTDOWN, SIGTERM or SIGINT.
+//!
+//! Everything here runs on one current-thread tokio runtime, the executor's thread: a
+//! connection task executes its commands itself, in arrival order, with no hand-off to another
+//! thread. On the two cores this server is built for, a hand-off per batch costs more than
+//! parsing does (see docs/ARCHITECTURE.md).
+
+pub mod connection;
+pub mod expiry;
+mod fd;
+
+use std::cell::RefCell;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tokio::io::unix::AsyncFd;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::executor::{unix_ms, Server};
+use crate::{log_notice, log_warning};
+
+/// How long a graceful shutdown waits for connections to flush their replies.
+const SHUTDOWN_DRAIN_MS_MAX: u64 = 2000;
+
+/// Resolves `bind` entries to listen addresses. A leading `-` marks an address that may be
+/// unavailable (skipped with a warning), as in Redis.
+fn bind_addrs(config: &Config) -> Vec<(SocketAddr, bool)> {
+    let mut out = Vec::new();
+    for b in &config.bind {
+        let (optional, host) = match b.strip_prefix('-') {
+            Some(h) => (true, h),
+            None => (false, b.as_str()),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
+        };
+        let text = if host.contains(':') { format!("[{host}]:{}", config.port) } else { format!("{host}:{}", config.port) };
+        match text.parse() {
+            Ok(a) => out.push((a, optional)),
+            Err(_) => out.push(("0.0.0.0:0".parse().expect("literal address"), true)),
+        }
+    }
+    out
+}
+
+fn listen(config: &Config) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for (addr, optional) in bind_addrs(config) {
+        if addr.port() == 0 {
+            continue;
+        }
+        match TcpListener::bind(addr) {
+            Ok(l) => {
+                l.set_nonblocking(true).map_err(|e| e.to_string())?;
+                listeners.push(l);
+            }
+            Err(e) if optional => log_warning!("Could not create server TCP listening socket {addr}: {e}"),
+            Err(e) => return Err(format!("Could not create server TCP listening socket {addr}: {e}")),
+        }
+    }
+    if listeners.is_empty() {
+        return Err("Configured to not listen anywhere, exiting.".into());
+    }
+    Ok(listeners)
+}
+
+/// Runs the server until it shuts down. Returns the process exit code.
+pub fn run(config: Config) -> Result<i32, String> {
+    std::fs::create_dir_all(&config.dir).map_err(|e| format!("Can't create data directory {}: {e}", config.dir.display()))?;
+    let listeners = listen(&config)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, serve(config, listeners))
+}
+
+async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, String> {
+    for name in &config.ignored {
+        log_warning!("Directive '{name}' is accepted for compatibility but not implemented by Keel yet; it has no effect.");
+    }
+    if !config.ignored.is_empty() {
+        log_warning!("Ignored directives: {}", config.ignored.join(", "));
+    }
+    let port = config.port;
+    let srv = Rc::new(RefCell::new(Server::new(config)));
+    let stop = srv.borrow().stop.clone();
+    crate::util::memory::mark_startup();
+    for l in listeners {
+        let fd = fd::register_listener(l).map_err(|e| e.to_string())?;
+        tokio::task::spawn_local(accept_loop(srv.clone(), fd, stop.clone()));
+    }
+    tokio::task::spawn_local(cron(srv.clone(), stop.clone()));
+    tokio::task::spawn_local(expiry::run(srv.clone()));
+    tokio::task::spawn_local(signals(srv.clone(), stop.clone()));
+    log_notice!("Server initialized");
+    log_notice!("Ready to accept connections tcp (port {port})");
+    stop.notified().await;
+    drain(&srv).await;
+    log_notice!("Keel is now ready to exit, bye bye...");
+    Ok(0)
+}
+
+/// Asks every connection to close once its replies are written, then waits (bounded).
+async fn drain(srv: &Rc<RefCell<Server>>) {
+    {
+        let mut s = srv.borrow_mut();
+        for (_, c) in s.clients.iter_mut() {
+            c.close_after_reply = true;
+            c.wake.notify_one();
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(SHUTDOWN_DRAIN_MS_MAX);
+    while !srv.borrow().clients.is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn accept_loop(srv: Rc<RefCell<Server>>, listener: AsyncFd<TcpListener>, stop: Rc<Notify>) {
+    loop {
+        let accepted = {
+            let Ok(mut guard) = listener.readable().await else { return };
+            match guard.try_io(|l| l.get_ref().accept()) {
+                Ok(r) => r,
+                Err(_would_block) => continue,
+            }
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                if srv.borrow().shutdown.is_some() {
+                    return;
+                }
+                start_connection(&srv, stream, peer);
+            }
+            Err(e) => {
+                log_warning!("Accepting client connection: {e}");
+                // Out of descriptors and similar: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        if srv.borrow().shutdown.is_some() {
+            stop.notify_one();
+            return;
+        }
+    }
+}
+
+fn start_connection(srv: &Rc<RefCell<Server>>, stream: std::net::TcpStream, peer: SocketAddr) {
+    let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let fd = stream.as_raw_fd();
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    let _ = stream.set_nodelay(true);
+    let mut s = srv.borrow_mut();
+    if s.clients.len() as u64 >= s.config.maxclients {
+        s.stats.rejected_connections += 1;
+        let _ = std::io::Write::write_all(&mut &stream, b"-ERR max number of clients reached\r\n");
+        return;
+    }
+    let Ok(sock) = fd::register_stream(stream) else { return };
+    let slot = s.connect(peer.to_string(), laddr, fd);
+    drop(s);
+    tokio::task::spawn_local(connection::Connection::new(srv.clone(), sock, slot).run());
+}
+
+/// Periodic jobs at `hz`: rate sampling, idle-client time-outs, CLIENT PAUSE expiry, and
+/// noticing a SHUTDOWN requested by a command.
+async fn cron(srv: Rc<RefCell<Server>>, stop: Rc<Notify>) {
+    loop {
+        let hz = srv.borrow().config.hz.max(1);
+        tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
+        let mut s = srv.borrow_mut();
+        let now = unix_ms();
+        s.stats.sample(now);
+        if s.pause.until_ms != 0 && now >= s.pause.until_ms {
+            s.end_pause();
+        }
+        let timeout_ms = i64::try_from(s.config.timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        if timeout_ms > 0 {
+            for (_, c) in s.clients.iter_mut() {
+                if !c.monitor && now - c.last_interaction_ms > timeout_ms {
+                    c.close_asap = true;
+                    c.wake.notify_one();
+                }
+            }
+        }
+        if s.shutdown.is_some() {
+            stop.notify_one();
+            return;
+        }
+    }
+}
+
+async fn signals(srv: Rc<RefCell<Server>>, stop: Rc<Notify>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        log_warning!("Could not install signal handlers; SIGTERM will not shut down gracefully");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    log_warning!("Received {name} scheduling shutdown...");
+    srv.borrow_mut().shutdown = Some(crate::executor::ShutdownMode::Default);
+    stop.notify_one();
+}

@@ -1,0 +1,6 @@
+//! Pure algorithms on values, kept apart from the commands that use them so they can be
+//! tested against Redis's results on their own.
+
+pub mod bitops;
+pub mod hll;
+pub mod lcs;

@@ -43,6 +43,11 @@ fn setbit(ctx: &mut Ctx<'_>) -> CmdResult {
             let bytes = s.as_bytes();
             let old = bitops::get_bit(&bytes, offset);
             if old == on && byte < bytes.len() {
+                // Redis makes the string "raw" even when no bit changes.
+                if let Some(e) = db.get_mut_cosmetic(key) {
+                    let Value::Str(s) = &mut e.value;
+                    s.make_raw();
+                }
                 ctx.out.int(i64::from(old));
                 return Ok(());
             }
@@ -84,25 +89,27 @@ fn unit_arg(ctx: &Ctx<'_>, i: usize) -> Result<bool, CmdError> {
 }
 
 fn bitcount(ctx: &mut Ctx<'_>) -> CmdResult {
-    let range = match ctx.argc() {
-        2 => None,
+    // Redis 7.0 looks the key up before it parses the range: a missing key is 0 whatever
+    // follows it.
+    let key = ctx.arg(1);
+    let i = ctx.db_index();
+    let Some(bytes) = read_str(&mut ctx.srv.dbs[i], key)?.map(|s| s.as_bytes().into_owned()) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let n = match ctx.argc() {
+        2 => bitops::popcount(&bytes),
         4 | 5 => {
             let (s, e) = (ctx.arg_i64(2)?, ctx.arg_i64(3)?);
-            let bit = if ctx.argc() == 5 { unit_arg(ctx, 4)? } else { false };
-            Some((s, e, bit))
-        }
-        _ => return Err(err::SYNTAX.into()),
-    };
-    let key = ctx.arg(1);
-    let n = match read_str(ctx.db(), key)? {
-        None => 0,
-        Some(s) => {
-            let b = s.as_bytes();
-            match range {
-                None => bitops::popcount(&b),
-                Some((s, e, bit)) => bitops::bitcount_range(&b, s, e, bit),
+            // Redis answers an empty negative range before it reads the unit.
+            if s < 0 && e < 0 && s > e {
+                0
+            } else {
+                let bit = if ctx.argc() == 5 { unit_arg(ctx, 4)? } else { false };
+                bitops::bitcount_range(&bytes, s, e, bit)
             }
         }
+        _ => return Err(err::SYNTAX.into()),
     };
     ctx.out.int(i64::try_from(n).unwrap_or(i64::MAX));
     Ok(())

@@ -31,7 +31,7 @@ fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.argc() % 2 != 0 {
-        return Err(ctx.arity_error());
+        return Err(super::err::SYNTAX.into());
     }
     let pairs: Vec<(String, String)> = (2..ctx.argc())
         .step_by(2)

@@ -2,7 +2,7 @@
 //! values move between Keel and Redis byte for byte and counts agree exactly.
 
 use super::spec::{acl, flags, kflags, CommandSpec, KeySpec};
-use super::{err, CmdError, CmdResult, Ctx};
+use super::{CmdError, CmdResult, Ctx};
 use crate::db::{Db, SetTtl, Str, Value};
 use crate::types::hll::{self, HllError};
 
@@ -10,13 +10,18 @@ fn hll_error(e: HllError) -> CmdError {
     CmdError::from(e.reply_text())
 }
 
-/// The bytes of an HLL value for reading (None if the key is absent); WRONGTYPE for other
-/// types and for strings that are not HLLs.
-fn read_hll(db: &mut Db, key: &[u8], write_lookup: bool) -> Result<Option<Vec<u8>>, CmdError> {
+/// The bytes of a string value that should hold an HLL (None if the key is absent). Whether
+/// it is a valid HLL is checked by `types::hll`, input by input in Redis's order, so the
+/// first bad input decides the error.
+fn read_raw(db: &mut Db, key: &[u8], write_lookup: bool) -> Option<Vec<u8>> {
     let e = if write_lookup { db.get_quiet(key) } else { db.get(key) };
-    let Some(e) = e else { return Ok(None) };
-    let Value::Str(s) = &e.value;
-    let bytes = s.as_bytes().into_owned();
+    let Value::Str(s) = &e?.value;
+    Some(s.as_bytes().into_owned())
+}
+
+/// Like `read_raw` for a single key that must be a valid HLL.
+fn read_hll(db: &mut Db, key: &[u8], write_lookup: bool) -> Result<Option<Vec<u8>>, CmdError> {
+    let Some(bytes) = read_raw(db, key, write_lookup) else { return Ok(None) };
     hll::validate(&bytes).map_err(hll_error)?;
     Ok(Some(bytes))
 }
@@ -24,7 +29,7 @@ fn read_hll(db: &mut Db, key: &[u8], write_lookup: bool) -> Result<Option<Vec<u8
 /// Stores HLL bytes back into an existing key (keeping its expiry) or a new one.
 fn store(db: &mut Db, key: &[u8], bytes: Vec<u8>) {
     match db.get_mut(key) {
-        Some(e) => e.value = Value::Str(Str::raw(bytes)),
+        Some(e) => e.set_value(Value::Str(Str::raw(bytes))),
         None => {
             db.set(key, Value::Str(Str::raw(bytes)), SetTtl::Clear);
         }
@@ -67,7 +72,7 @@ fn pfcount(ctx: &mut Ctx<'_>) -> CmdResult {
         let mut all = Vec::new();
         for k in 1..ctx.argc() {
             let key = ctx.arg(k);
-            if let Some(b) = read_hll(&mut ctx.srv.dbs[i], key, false)? {
+            if let Some(b) = read_raw(&mut ctx.srv.dbs[i], key, false) {
                 all.push(b);
             }
         }
@@ -97,11 +102,11 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CmdResult {
     let i = ctx.db_index();
     let dest = ctx.arg(1);
     let sparse_max = ctx.srv.config.hll_sparse_max_bytes;
-    let dest_bytes = read_hll(&mut ctx.srv.dbs[i], dest, true)?;
+    let dest_bytes = read_raw(&mut ctx.srv.dbs[i], dest, true);
     let mut srcs = Vec::new();
     for k in 2..ctx.argc() {
         let key = ctx.arg(k);
-        if let Some(b) = read_hll(&mut ctx.srv.dbs[i], key, false)? {
+        if let Some(b) = read_raw(&mut ctx.srv.dbs[i], key, false) {
             srcs.push(b);
         }
     }
@@ -110,11 +115,6 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CmdResult {
     store(&mut ctx.srv.dbs[i], dest, merged);
     ctx.out.ok();
     Ok(())
-}
-
-#[allow(dead_code)]
-fn wrongtype() -> CmdError {
-    err::WRONGTYPE.into()
 }
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[

@@ -4,7 +4,7 @@
 use super::spec::{acl, flags, kflags, CommandSpec, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::lru;
-use crate::db::{Db, Entry, Str, Value};
+use crate::db::{Db, Entry};
 use crate::limits::KEYSPACE_SHARDS;
 use crate::util::glob::glob_match;
 
@@ -291,11 +291,8 @@ fn object_encoding(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn object_refcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let shared_ints = ctx.srv.config.maxmemory_bytes == 0 || !ctx.srv.config.maxmemory_policy.contains("-l");
-    let rc = object_entry(ctx).map(|e| match e.value {
-        // Redis shares the objects of the integers 0..10000, with a pinned refcount.
-        Value::Str(Str::Int(n)) if (0..10_000).contains(&n) && shared_ints => i64::from(i32::MAX),
-        _ => 1,
-    });
+    // Redis shares the objects of the integers 0..10000, with a pinned refcount.
+    let rc = object_entry(ctx).map(|e| if e.is_shared_int() && shared_ints { i64::from(i32::MAX) } else { 1 });
     match rc {
         Some(n) => ctx.out.int(n),
         None => ctx.out.null(),

@@ -302,7 +302,7 @@ fn incr_by(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
         }
     };
     match db.get_mut(key) {
-        Some(e) => e.value = Value::Str(Str::Int(new)),
+        Some(e) => e.set_value(Value::Str(Str::Int(new))),
         None => {
             db.set(key, Value::Str(Str::Int(new)), SetTtl::Clear);
         }
@@ -349,7 +349,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     sum.fmt_human(&mut text);
     let value = Value::Str(Str::from_bytes_no_int(&text));
     match db.get_mut(key) {
-        Some(e) => e.value = value,
+        Some(e) => e.set_value(value),
         None => {
             db.set(key, value, SetTtl::Clear);
         }

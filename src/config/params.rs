@@ -59,7 +59,7 @@ pub const PARAMS: &[Param] = &[
     p("aof_rewrite_cpulist", Str, "", IMMUTABLE),
     p("appenddirname", Str, "appendonlydir", IMMUTABLE),
     p("appendfilename", Str, "appendonly.aof", IMMUTABLE),
-    p("appendfsync", Enum(&["always", "everysec", "no"]), "always", 0),
+    p("appendfsync", Enum(&["everysec", "always", "no"]), "always", 0),
     p("appendonly", Bool, "yes", 0),
     p("auto-aof-rewrite-min-size", Mem(0, i64::MAX), "67108864", 0),
     p("auto-aof-rewrite-percentage", Int(0, I32), "100", 0),

@@ -224,6 +224,16 @@ impl Db {
         Some(e)
     }
 
+    /// Mutable access for changes that are not writes — a re-encoding Redis performs on its
+    /// write paths even when nothing changes (SETBIT of an equal bit makes the string "raw").
+    /// Records no key event, so nothing reacts to it; never use it to change a value.
+    pub fn get_mut_cosmetic(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        self.ks.get_mut(key)
+    }
+
     /// Stores `value` under `key`; returns the previous entry (already logically expired
     /// ones are reported as absent).
     pub fn set(&mut self, key: &[u8], value: Value, ttl: SetTtl) -> Option<Box<Entry>> {

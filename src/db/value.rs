@@ -206,6 +206,9 @@ impl Value {
 
 /// Entry flag: the entry has an expiry time.
 pub const FLAG_HAS_EXPIRE: u8 = 1;
+/// Entry flag: a small integer that Redis would hold in a private object rather than its
+/// shared one (made by COPY); only OBJECT REFCOUNT can tell.
+pub const FLAG_UNSHARED: u8 = 2;
 
 /// One key of the keyspace with everything Redis keeps per key.
 #[derive(Debug)]
@@ -238,7 +241,19 @@ impl Entry {
     pub fn duplicate(&self, key: &[u8], access: u32) -> Box<Self> {
         let mut e = Box::new(Entry::new(key, self.value.clone(), access));
         e.set_expire_raw(self.expire_at_ms());
+        e.flags |= FLAG_UNSHARED;
         e
+    }
+
+    /// Replaces the value (INCR and friends update in place).
+    pub fn set_value(&mut self, v: Value) {
+        self.value = v;
+        self.flags &= !FLAG_UNSHARED;
+    }
+
+    /// Whether Redis would report this value as its shared integer object.
+    pub fn is_shared_int(&self) -> bool {
+        matches!(self.value, Value::Str(Str::Int(n)) if (0..10_000).contains(&n)) && self.flags & FLAG_UNSHARED == 0
     }
 
     pub fn expire_at_ms(&self) -> Option<i64> {

@@ -255,12 +255,25 @@ impl Server {
         }
     }
 
-    /// An error before execution: counted as rejected, and it dooms a MULTI in progress.
+    /// An error before execution: counted as rejected, and it dooms a MULTI in progress. A
+    /// rejected EXEC discards the transaction and says why, as Redis does.
     fn reject(&mut self, slot: usize, r: Option<Resolved>, e: &CmdError, out: &mut Out) {
-        out.error(&e.0);
-        self.stats.count_error(&e.0);
+        let is_exec = r.is_some_and(|r| r.spec.full_name == "exec");
+        let msg = if is_exec {
+            let reason = e.0.strip_prefix(b"ERR ").unwrap_or(&e.0);
+            [&b"EXECABORT Transaction discarded because of: "[..], reason].concat()
+        } else {
+            e.0.to_vec()
+        };
+        out.error(&msg);
+        self.stats.count_error(&msg);
         if let Some(r) = r {
             self.cmdstats[r.id].rejected += 1;
+        }
+        if is_exec {
+            self.clients.get_mut(slot).discard_multi();
+            self.watch.unwatch_all(&mut self.clients, slot);
+            return;
         }
         let c = self.clients.get_mut(slot);
         if c.in_multi {

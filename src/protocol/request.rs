@@ -105,7 +105,7 @@ impl RequestParser {
     }
 
     fn parse_count(&self, buf: &[u8], lim: ParseLimits) -> Result<Option<(i64, usize)>, ProtocolError> {
-        let Some(cr) = memchr::memchr(b'\r', buf) else {
+        let Some(cr) = line_end(b'\r', buf) else {
             if buf.len() > limits::INLINE_LINE_BYTES_MAX {
                 return Err(ProtocolError::new("too big mbulk count string"));
             }
@@ -148,7 +148,7 @@ impl RequestParser {
         if first != b'$' {
             return Err(ProtocolError(format!("Protocol error: expected '$', got '{}'", first as char)));
         }
-        let Some(cr) = memchr::memchr(b'\r', buf) else {
+        let Some(cr) = line_end(b'\r', buf) else {
             if buf.len() > limits::INLINE_LINE_BYTES_MAX {
                 return Err(ProtocolError::new("too big bulk count string"));
             }
@@ -175,7 +175,7 @@ impl RequestParser {
     }
 
     fn parse_inline(&mut self, buf: &[u8]) -> Result<Parsed, ProtocolError> {
-        let Some(nl) = memchr::memchr(b'\n', buf) else {
+        let Some(nl) = line_end(b'\n', buf) else {
             if buf.len() > limits::INLINE_LINE_BYTES_MAX {
                 return Err(ProtocolError::new("too big inline request"));
             }
@@ -193,6 +193,16 @@ impl RequestParser {
             return Ok(Parsed::Skip(nl + 1));
         }
         Ok(Parsed::Command(nl + 1))
+    }
+}
+
+/// Position of the line terminator `end`, as Redis finds it with `strchr` on its query buffer:
+/// a NUL byte before the terminator hides it, so the line stays incomplete (until the
+/// inline-size limit turns that into a protocol error).
+fn line_end(end: u8, buf: &[u8]) -> Option<usize> {
+    match memchr::memchr2(end, 0, buf) {
+        Some(i) if buf[i] == end => Some(i),
+        _ => None,
     }
 }
 

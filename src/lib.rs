@@ -31,5 +31,6 @@ pub mod limits;
 pub mod protocol;
 pub mod server;
 pub mod storage;
+pub mod testkit;
 pub mod types;
 pub mod util;

@@ -42,6 +42,12 @@ struct Args {
     /// On a mismatch, shrink the command sequence to a minimal one that still differs.
     #[arg(long)]
     shrink: bool,
+    /// Run case files (or directories of `*.cases` files) instead of random sequences.
+    #[arg(long)]
+    cases: Vec<PathBuf>,
+    /// With --cases: check the expectations against keel, redis or both.
+    #[arg(long, default_value = "both")]
+    against: String,
 }
 
 /// xorshift64*: small, fast, reproducible.
@@ -219,15 +225,15 @@ impl Gen {
                 cmd
             }
             9 => c(&["SETNX", &k, &v]),
-            10 => c(&["SETEX", &k, &self.rng.pick(&["100", "0", "-1", "abc", "9223372036854775807"]).to_string(), &v]),
-            11 => c(&["PSETEX", &k, &self.rng.pick(&["100000", "0", "-1", "abc"]).to_string(), &v]),
+            10 => c(&["SETEX", &k, *self.rng.pick(&["100", "0", "-1", "abc", "9223372036854775807"]), &v]),
+            11 => c(&["PSETEX", &k, *self.rng.pick(&["100000", "0", "-1", "abc"]), &v]),
             12 => c(&["APPEND", &k, &v]),
             13 => c(&["STRLEN", &k]),
-            14 => c(&[*self.rng.pick(&["INCR", "DECR"]), &self.rng.pick(&["n0", "n1", "k0"]).to_string()]),
-            15 => c(&[*self.rng.pick(&["INCRBY", "DECRBY"]), &self.rng.pick(&["n0", "n1", "k1"]).to_string(), &self.int()]),
-            16 => c(&["INCRBYFLOAT", &self.rng.pick(&["n0", "n1", "k2"]).to_string(), &self.float()]),
+            14 => c(&[*self.rng.pick(&["INCR", "DECR"]), *self.rng.pick(&["n0", "n1", "k0"])]),
+            15 => c(&[*self.rng.pick(&["INCRBY", "DECRBY"]), *self.rng.pick(&["n0", "n1", "k1"]), &self.int()]),
+            16 => c(&["INCRBYFLOAT", *self.rng.pick(&["n0", "n1", "k2"]), &self.float()]),
             17 => c(&[*self.rng.pick(&["GETRANGE", "SUBSTR"]), &k, &self.small(), &self.small()]),
-            18 => c(&["SETRANGE", &k, &self.rng.pick(&["0", "3", "10", "-1", "abc", "536870912"]).to_string(), &v]),
+            18 => c(&["SETRANGE", &k, *self.rng.pick(&["0", "3", "10", "-1", "abc", "536870912"]), &v]),
             19 => {
                 let mut cmd = c(&["LCS", &k, &self.key()]);
                 for _ in 0..self.rng.below(3) {
@@ -236,7 +242,7 @@ impl Gen {
                 cmd
             }
             20 => c(&["SET", &k, &self.int()]),
-            21 => c(&["SET", &self.rng.pick(&["n0", "n1"]).to_string(), &self.int()]),
+            21 => c(&["SET", *self.rng.pick(&["n0", "n1"]), &self.int()]),
             22 => c(&["OBJECT", "ENCODING", &k]),
             _ => c(&["OBJECT", "REFCOUNT", &k]),
         }
@@ -255,21 +261,19 @@ impl Gen {
             6 => {
                 let mut cmd = c(&["COPY", &k, &k2]);
                 if self.rng.chance(40) {
-                    cmd.extend(c(&["DB", &self.rng.pick(&["0", "1", "2", "99", "x"]).to_string()]));
+                    cmd.extend(c(&["DB", *self.rng.pick(&["0", "1", "2", "99", "x"])]));
                 }
                 if self.rng.chance(40) {
                     cmd.push(b"REPLACE".to_vec());
                 }
                 cmd
             }
-            7 => c(&["MOVE", &k, &self.rng.pick(&["0", "1", "2", "99", "-1", "x"]).to_string()]),
+            7 => c(&["MOVE", &k, *self.rng.pick(&["0", "1", "2", "99", "-1", "x"])]),
             8 => c(&["KEYS", &self.rng.pick(&["*", "k*", "?0", "[kn]*", "{t}*", "*\\*", "k[0-2]"]).to_string()]),
             9 => c(&["TOUCH", &k, &k2]),
             10 => c(&["DBSIZE"]),
-            11 => c(&["SELECT", &self.rng.pick(&["0", "0", "1", "2", "16", "-1", "x"]).to_string()]),
-            12 if self.rng.chance(10) => {
-                c(&["SWAPDB", &self.rng.pick(&["0", "1", "x"]).to_string(), &self.rng.pick(&["0", "1", "99"]).to_string()])
-            }
+            11 => c(&["SELECT", *self.rng.pick(&["0", "0", "1", "2", "16", "-1", "x"])]),
+            12 if self.rng.chance(10) => c(&["SWAPDB", *self.rng.pick(&["0", "1", "x"]), *self.rng.pick(&["0", "1", "99"])]),
             13 if self.rng.chance(5) => c(&[*self.rng.pick(&["FLUSHDB", "FLUSHDB ASYNC"])]),
             14 => c(&["OBJECT", *self.rng.pick(&["ENCODING", "REFCOUNT", "FOO"]), &k]),
             _ => c(&["EXISTS", &k]),
@@ -305,7 +309,7 @@ impl Gen {
         // Offsets stay small: a bit near 2^32 makes a 512 MB value, which tests nothing new.
         let off = self.rng.pick(&["0", "1", "7", "8", "100", "1000", "-1", "x", "4294967296", "99999999999"]).to_string();
         match self.rng.below(9) {
-            0 | 1 => c(&["SETBIT", &k, &off, &self.rng.pick(&["0", "1", "2", "x"]).to_string()]),
+            0 | 1 => c(&["SETBIT", &k, &off, *self.rng.pick(&["0", "1", "2", "x"])]),
             2 => c(&["GETBIT", &k, &off]),
             3 => {
                 let mut v = c(&["BITCOUNT", &k]);
@@ -318,7 +322,7 @@ impl Gen {
                 v
             }
             4 => {
-                let mut v = c(&["BITPOS", &k, &self.rng.pick(&["0", "1", "2"]).to_string()]);
+                let mut v = c(&["BITPOS", &k, *self.rng.pick(&["0", "1", "2"])]);
                 for _ in 0..self.rng.below(4) {
                     v.push(self.small().into_bytes());
                 }
@@ -327,13 +331,7 @@ impl Gen {
                 }
                 v
             }
-            5 => c(&[
-                "BITOP",
-                &self.rng.pick(&["AND", "OR", "XOR", "NOT", "bad"]).to_string(),
-                "b2",
-                &k,
-                &self.rng.pick(&["b0", "b1", "nosuch"]).to_string(),
-            ]),
+            5 => c(&["BITOP", *self.rng.pick(&["AND", "OR", "XOR", "NOT", "bad"]), "b2", &k, *self.rng.pick(&["b0", "b1", "nosuch"])]),
             6 | 7 => {
                 let mut v = c(&[if self.rng.chance(80) { "BITFIELD" } else { "BITFIELD_RO" }, &k]);
                 for _ in 0..=self.rng.below(3) {
@@ -343,7 +341,7 @@ impl Gen {
                         0 => v.extend(c(&["GET", &ty, &o])),
                         1 => v.extend(c(&["SET", &ty, &o, &self.int()])),
                         2 => v.extend(c(&["INCRBY", &ty, &o, &self.int()])),
-                        _ => v.extend(c(&["OVERFLOW", &self.rng.pick(&["WRAP", "SAT", "FAIL", "x"]).to_string()])),
+                        _ => v.extend(c(&["OVERFLOW", *self.rng.pick(&["WRAP", "SAT", "FAIL", "x"])])),
                     }
                 }
                 v
@@ -363,8 +361,8 @@ impl Gen {
                 v
             }
             2 => c(&["PFCOUNT", &k]),
-            3 => c(&["PFCOUNT", &k, &self.rng.pick(&["h0", "h1", "nosuch"]).to_string()]),
-            _ => c(&["PFMERGE", &self.rng.pick(&["h2", "h0", "k1"]).to_string(), &k, &self.rng.pick(&["h1", "nosuch"]).to_string()]),
+            3 => c(&["PFCOUNT", &k, *self.rng.pick(&["h0", "h1", "nosuch"])]),
+            _ => c(&["PFMERGE", *self.rng.pick(&["h2", "h0", "k1"]), &k, *self.rng.pick(&["h1", "nosuch"])]),
         }
     }
 
@@ -374,20 +372,18 @@ impl Gen {
             1 => c(&["ECHO", &self.value()]),
             2 => c(&["PING", "a", "b"]),
             3 => c(&["NOSUCHCOMMAND", &self.value()]),
-            4 => c(&[
-                "CONFIG",
-                "GET",
-                &self.rng.pick(&["hll-sparse-max-bytes", "lfu-log-factor", "slowlog-max-len", "nosuch", "maxmemory"]).to_string(),
-            ]),
+            4 => {
+                c(&["CONFIG", "GET", *self.rng.pick(&["hll-sparse-max-bytes", "lfu-log-factor", "slowlog-max-len", "nosuch", "maxmemory"])])
+            }
             5 => c(&[
                 "CONFIG",
                 "SET",
-                &self.rng.pick(&["hll-sparse-max-bytes", "lfu-log-factor", "slowlog-max-len", "nosuch", "appendfsync", "hz"]).to_string(),
-                &self.rng.pick(&["100", "3000", "-1", "abc", "everysec", "1000", "1gb"]).to_string(),
+                *self.rng.pick(&["hll-sparse-max-bytes", "lfu-log-factor", "slowlog-max-len", "nosuch", "appendfsync", "hz"]),
+                *self.rng.pick(&["100", "3000", "-1", "abc", "everysec", "1000", "1gb"]),
             ]),
             6 => c(&["OBJECT", "FOO"]),
             7 => c(&["CLIENT", "GETNAME"]),
-            8 => c(&["CLIENT", "SETNAME", &self.rng.pick(&["a", "b c", "", "x\n"]).to_string()]),
+            8 => c(&["CLIENT", "SETNAME", *self.rng.pick(&["a", "b c", "", "x\n"])]),
             9 => c(&["COMMAND", "GETKEYS", "SET", "a", "b"]),
             10 => c(&["COMMAND", "GETKEYS", *self.rng.pick(&["GET", "MSET", "PING", "NOPE"]), "a", "b"]),
             _ => c(&[*self.rng.pick(&["EXEC", "DISCARD", "UNWATCH"])]),
@@ -499,20 +495,11 @@ impl Conn {
     }
 }
 
-/// A frame with its strings shown as text.
+/// A frame in the notation case files use, long bulk strings shortened.
 fn fmt_frame(f: &Frame) -> String {
-    let t = |b: &[u8]| format!("{:?}", String::from_utf8_lossy(b));
     match f {
-        Frame::Simple(b) => format!("+{}", t(b)),
-        Frame::Error(b) => format!("-{}", t(b)),
-        Frame::Bulk(b) if b.len() > 200 => format!("{}...({} bytes)", t(&b[..200]), b.len()),
-        Frame::Bulk(b) => t(b),
-        Frame::Int(n) => format!(":{n}"),
-        Frame::Array(v) | Frame::Set(v) | Frame::Push(v) => format!("[{}]", v.iter().map(fmt_frame).collect::<Vec<_>>().join(", ")),
-        Frame::Map(kv) => {
-            format!("{{{}}}", kv.iter().map(|(k, v)| format!("{}: {}", fmt_frame(k), fmt_frame(v))).collect::<Vec<_>>().join(", "))
-        }
-        other => format!("{other:?}"),
+        Frame::Bulk(b) if b.len() > 200 => format!("{}...({} bytes)", Frame::Bulk(b[..200].to_vec()), b.len()),
+        other => other.to_string(),
     }
 }
 
@@ -648,7 +635,7 @@ fn spawn(program: &str, args: &[String], tag: &str) -> (Spawned, u16) {
     std::fs::create_dir_all(&dir).expect("dir");
     let mut full: Vec<String> = vec!["--port".into(), port.to_string(), "--dir".into(), dir.display().to_string()];
     full.extend(args.iter().cloned());
-    let child = Command::new(program)
+    let mut child = Command::new(program)
         .args(&full)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -660,11 +647,87 @@ fn spawn(program: &str, args: &[String], tag: &str) -> (Spawned, u16) {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("{program} did not start");
+}
+
+/// Expands directories into their `*.cases` files, sorted.
+fn case_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .expect("read dir")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "cases"))
+                .collect();
+            v.sort();
+            out.extend(v);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Runs case files against the chosen servers, each file on freshly started servers (or on
+/// the given ports, flushed first). Returns the number of failed expectations.
+fn run_case_files(a: &Args) -> usize {
+    let mut failed = 0;
+    for file in case_files(&a.cases) {
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let cases = keel::testkit::parse_cases(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut targets: Vec<(&str, u16, Option<Spawned>)> = Vec::new();
+        if a.against != "redis" {
+            match a.keel_port {
+                Some(p) => targets.push(("keel", p, None)),
+                None => {
+                    let exe = std::env::current_exe().expect("exe").with_file_name("keel-server");
+                    let (g, p) = spawn(&exe.display().to_string(), &["--enable-debug-command".into(), "yes".into()], "keel");
+                    targets.push(("keel", p, Some(g)));
+                }
+            }
+        }
+        if a.against != "keel" {
+            match a.redis_port {
+                Some(p) => targets.push(("redis", p, None)),
+                None => {
+                    let args: Vec<String> =
+                        ["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"].iter().map(|s| (*s).to_string()).collect();
+                    let (g, p) = spawn("redis-server", &args, "redis");
+                    targets.push(("redis", p, Some(g)));
+                }
+            }
+        }
+        for (name, port, _guard) in &targets {
+            let mut cl = keel::testkit::Client::connect(*port).expect("connect");
+            for setup in [&["RESET"][..], &["FLUSHALL"][..]] {
+                cl.call(setup).expect("setup");
+            }
+            for f in keel::testkit::run_cases(&cases, &mut cl) {
+                eprintln!("{} [{name}] {f}", file.display());
+                failed += 1;
+            }
+        }
+        if a.verbose {
+            println!("{}: {} steps", file.display(), cases.len());
+        }
+    }
+    failed
 }
 
 fn main() {
     let a = Args::parse();
+    if !a.cases.is_empty() {
+        let failed = run_case_files(&a);
+        if failed > 0 {
+            eprintln!("keel-compat: {failed} expectation(s) failed");
+            std::process::exit(1);
+        }
+        println!("keel-compat: all case files pass on {}", a.against);
+        return;
+    }
     let all = ["strings", "keys", "expire", "bitmaps", "hll", "misc"];
     let families: Vec<String> = if a.families.is_empty() { all.iter().map(|s| (*s).to_string()).collect() } else { a.families.clone() };
     let mut guards = Vec::new();

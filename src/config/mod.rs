@@ -216,7 +216,7 @@ impl Config {
                 e
             }
         })?;
-        if p.flags & KEEL == 0 && v != p.default && !self.ignored.iter().any(|n| n == p.name) {
+        if p.flags & KEEL == 0 && !self.ignored.iter().any(|n| n == p.name) {
             self.ignored.push(p.name.to_string());
         }
         self.values.insert(p.name, v);

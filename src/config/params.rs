@@ -90,7 +90,7 @@ pub const PARAMS: &[Param] = &[
     p("cluster-require-full-coverage", Bool, "yes", 0),
     p("crash-log-enabled", Bool, "yes", 0),
     p("crash-memcheck-enabled", Bool, "yes", 0),
-    p("daemonize", Bool, "no", IMMUTABLE | KEEL),
+    p("daemonize", Bool, "no", IMMUTABLE),
     p("databases", Int(1, I32), "16", IMMUTABLE | KEEL),
     p("dbfilename", Str, "dump.rdb", 0),
     p("dir", Str, "./keel-data", IMMUTABLE | KEEL),

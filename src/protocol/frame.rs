@@ -205,6 +205,57 @@ pub fn encode(f: &Frame, out: &mut Vec<u8>) {
     }
 }
 
+/// A compact, readable notation used by tests, case files and tools: `+"OK"`, `-"ERR x"`,
+/// `"bulk"`, `:5`, `nil` (null bulk), `*nil` (null array), `_` (RESP3 null), `,"1.5"`,
+/// `#t`, `("123")`, `="txt"`, `[a, b]`, `~[a]`, `>[a]`, `{k: v}`, `|{k: v}`. Strings are
+/// shown with Rust's escapes (`\0`, `\r`, `\u{ff}` for bytes that are not UTF-8).
+impl std::fmt::Display for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn text(b: &[u8]) -> String {
+            format!("{:?}", String::from_utf8_lossy(b))
+        }
+        fn list(f: &mut std::fmt::Formatter<'_>, open: &str, items: &[Frame]) -> std::fmt::Result {
+            write!(f, "{open}")?;
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    write!(f, ", ")?;
+                }
+                write!(f, "{it}")?;
+            }
+            write!(f, "]")
+        }
+        fn pairs(f: &mut std::fmt::Formatter<'_>, open: &str, kv: &[(Frame, Frame)]) -> std::fmt::Result {
+            write!(f, "{open}")?;
+            for (i, (k, v)) in kv.iter().enumerate() {
+                if i > 0 {
+                    write!(f, ", ")?;
+                }
+                write!(f, "{k}: {v}")?;
+            }
+            write!(f, "}}")
+        }
+        match self {
+            Frame::Simple(b) => write!(f, "+{}", text(b)),
+            Frame::Error(b) => write!(f, "-{}", text(b)),
+            Frame::BlobError(b) => write!(f, "!{}", text(b)),
+            Frame::Int(n) => write!(f, ":{n}"),
+            Frame::NullBulk => write!(f, "nil"),
+            Frame::NullArray => write!(f, "*nil"),
+            Frame::Null => write!(f, "_"),
+            Frame::Bulk(b) => write!(f, "{}", text(b)),
+            Frame::Double(b) => write!(f, ",{}", text(b)),
+            Frame::Bool(b) => write!(f, "{}", if *b { "#t" } else { "#f" }),
+            Frame::BigNumber(b) => write!(f, "({})", text(b)),
+            Frame::Verbatim(_, b) => write!(f, "={}", text(b)),
+            Frame::Array(v) => list(f, "[", v),
+            Frame::Set(v) => list(f, "~[", v),
+            Frame::Push(v) => list(f, ">[", v),
+            Frame::Map(kv) => pairs(f, "{", kv),
+            Frame::Attribute(kv) => pairs(f, "|{", kv),
+        }
+    }
+}
+
 impl Frame {
     /// The bytes of a string-like frame.
     pub fn as_bytes(&self) -> Option<&[u8]> {

@@ -2,6 +2,7 @@
 //! RESP2/RESP3 frame codec (`frame`) used by tests, tools and anything that must read replies.
 
 pub mod frame;
+pub mod fuzz;
 pub mod reply;
 pub mod request;
 

@@ -75,9 +75,19 @@ fn listen(config: &Config) -> Result<Vec<TcpListener>, String> {
 pub fn run(config: Config) -> Result<i32, String> {
     std::fs::create_dir_all(&config.dir).map_err(|e| format!("Can't create data directory {}: {e}", config.dir.display()))?;
     let listeners = listen(&config)?;
+    let pidfile = config.pidfile.clone();
+    if !pidfile.is_empty() {
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            log_warning!("Failed to write PID file {pidfile}: {e}");
+        }
+    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, serve(config, listeners))
+    let code = local.block_on(&rt, serve(config, listeners));
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
+    code
 }
 
 async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, String> {

@@ -2,5 +2,15 @@
 //! crate, a raw RESP client and redis-cli, with a reference `redis-server` where replies are
 //! compared side by side. One binary, one module per area.
 
+#![allow(clippy::unwrap_used, clippy::approx_constant)]
+
+mod admin;
+mod cases;
+mod cli;
+mod client_crate;
 mod common;
+mod compat;
+mod config_file;
+mod fuzz_corpus;
+mod keyspace;
 mod wire;

@@ -1,0 +1,132 @@
+//! Pieces shared by the integration tests and the tools in `tools/`: a blocking RESP client
+//! and the case-file format.
+//!
+//! A case file is a script of commands with the exact reply each must get, written in
+//! `Frame`'s display notation. The same file runs against Keel and against the reference
+//! redis-server, so every expectation in it is both Redis's behaviour and Keel's:
+//!
+//! ```text
+//! # comment
+//! > SET k v              a command (redis-cli quoting) ...
+//! +"OK"                  ... and the reply it must get, on the next line
+//! >> DEBUG SLEEP 0       a command whose reply is not checked
+//! > GET k
+//! "v"
+//! ```
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::protocol::frame::{self, Frame};
+
+/// A blocking RESP connection.
+pub struct Client {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    pub fn connect(port: u16) -> std::io::Result<Client> {
+        let s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        s.set_nodelay(true)?;
+        Ok(Client { s, buf: Vec::new() })
+    }
+
+    pub fn send<T: AsRef<[u8]>>(&mut self, args: &[T]) -> std::io::Result<()> {
+        let mut b = Vec::new();
+        crate::protocol::encode_request(args, &mut b);
+        self.s.write_all(&b)
+    }
+
+    pub fn read(&mut self) -> std::io::Result<Frame> {
+        loop {
+            match frame::parse(&self.buf) {
+                Ok(Some((f, n))) => {
+                    self.buf.drain(..n);
+                    return Ok(f);
+                }
+                Ok(None) => {}
+                Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad RESP: {e:?}"))),
+            }
+            let mut tmp = [0u8; 65536];
+            let n = self.s.read(&mut tmp)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&tmp[..n]);
+        }
+    }
+
+    pub fn call<T: AsRef<[u8]>>(&mut self, args: &[T]) -> std::io::Result<Frame> {
+        self.send(args)?;
+        self.read()
+    }
+}
+
+/// One step of a case file.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub line_no: usize,
+    pub cmd: Vec<Vec<u8>>,
+    /// The expected reply in display notation; None for `>>` steps.
+    pub expect: Option<String>,
+}
+
+/// Parses a case file.
+pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let line = line.trim_end();
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (checked, rest) = if let Some(r) = line.strip_prefix(">> ") {
+            (false, r)
+        } else if let Some(r) = line.strip_prefix("> ") {
+            (true, r)
+        } else {
+            return Err(format!("line {}: expected a '> command' line, got {line:?}", i + 1));
+        };
+        let mut buf = Vec::new();
+        let mut spans = Vec::new();
+        if !crate::protocol::request::split_args(rest.as_bytes(), &mut buf, &mut spans) || spans.is_empty() {
+            return Err(format!("line {}: cannot split {rest:?}", i + 1));
+        }
+        let cmd = spans.iter().map(|&(s, e)| buf[s..e].to_vec()).collect();
+        let expect = if checked {
+            let Some((_, e)) = lines.next() else { return Err(format!("line {}: command without expected reply", i + 1)) };
+            Some(e.trim().to_string())
+        } else {
+            None
+        };
+        out.push(Case { line_no: i + 1, cmd, expect });
+    }
+    Ok(out)
+}
+
+/// Runs cases on a connection; returns one message per failed expectation.
+pub fn run_cases(cases: &[Case], c: &mut Client) -> Vec<String> {
+    let mut failures = Vec::new();
+    for case in cases {
+        let got = match c.call(&case.cmd) {
+            Ok(f) => f.to_string(),
+            Err(e) => format!("<connection error: {e}>"),
+        };
+        // A push or attribute frame precedes the real reply: show both.
+        let got = if got.starts_with(">[") || got.starts_with("|{") {
+            format!("{got} {}", c.read().map(|f| f.to_string()).unwrap_or_default())
+        } else {
+            got
+        };
+        if let Some(want) = &case.expect {
+            if want != "*" && *want != got {
+                let shown: Vec<String> = case.cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                failures.push(format!("line {}: > {}\n    expected: {want}\n    got:      {got}", case.line_no, shown.join(" ")));
+            }
+        }
+    }
+    failures
+}

@@ -10,6 +10,7 @@
 //! > SET k v              a command (redis-cli quoting) ...
 //! +"OK"                  ... and the reply it must get, on the next line
 //! >> DEBUG SLEEP 0       a command whose reply is not checked
+//! >! CLIENT REPLY OFF    a command sent without reading any reply
 //! > GET k
 //! "v"
 //! ```
@@ -65,13 +66,23 @@ impl Client {
     }
 }
 
+/// What a step of a case file does with the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// `> cmd` then the reply it must get (`*`: any reply).
+    Reply(String),
+    /// `>> cmd`: a reply is read and ignored.
+    Ignore,
+    /// `>! cmd`: no reply is read (the command is expected to get none).
+    NoRead,
+}
+
 /// One step of a case file.
 #[derive(Debug, Clone)]
 pub struct Case {
     pub line_no: usize,
     pub cmd: Vec<Vec<u8>>,
-    /// The expected reply in display notation; None for `>>` steps.
-    pub expect: Option<String>,
+    pub expect: Expect,
 }
 
 /// Parses a case file.
@@ -83,10 +94,12 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let (checked, rest) = if let Some(r) = line.strip_prefix(">> ") {
-            (false, r)
+        let (kind, rest) = if let Some(r) = line.strip_prefix(">> ") {
+            (Expect::Ignore, r)
+        } else if let Some(r) = line.strip_prefix(">! ") {
+            (Expect::NoRead, r)
         } else if let Some(r) = line.strip_prefix("> ") {
-            (true, r)
+            (Expect::Reply(String::new()), r)
         } else {
             return Err(format!("line {}: expected a '> command' line, got {line:?}", i + 1));
         };
@@ -96,11 +109,12 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
             return Err(format!("line {}: cannot split {rest:?}", i + 1));
         }
         let cmd = spans.iter().map(|&(s, e)| buf[s..e].to_vec()).collect();
-        let expect = if checked {
-            let Some((_, e)) = lines.next() else { return Err(format!("line {}: command without expected reply", i + 1)) };
-            Some(e.trim().to_string())
-        } else {
-            None
+        let expect = match kind {
+            Expect::Reply(_) => {
+                let Some((_, e)) = lines.next() else { return Err(format!("line {}: command without expected reply", i + 1)) };
+                Expect::Reply(e.trim().to_string())
+            }
+            other => other,
         };
         out.push(Case { line_no: i + 1, cmd, expect });
     }
@@ -111,6 +125,12 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
 pub fn run_cases(cases: &[Case], c: &mut Client) -> Vec<String> {
     let mut failures = Vec::new();
     for case in cases {
+        if case.expect == Expect::NoRead {
+            if let Err(e) = c.send(&case.cmd) {
+                failures.push(format!("line {}: send failed: {e}", case.line_no));
+            }
+            continue;
+        }
         let got = match c.call(&case.cmd) {
             Ok(f) => f.to_string(),
             Err(e) => format!("<connection error: {e}>"),
@@ -121,7 +141,7 @@ pub fn run_cases(cases: &[Case], c: &mut Client) -> Vec<String> {
         } else {
             got
         };
-        if let Some(want) = &case.expect {
+        if let Expect::Reply(want) = &case.expect {
             if want != "*" && *want != got {
                 let shown: Vec<String> = case.cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
                 failures.push(format!("line {}: > {}\n    expected: {want}\n    got:      {got}", case.line_no, shown.join(" ")));

@@ -51,6 +51,9 @@ fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn monitor(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.srv.in_exec {
+        return Err("ERR MONITOR isn't allowed for DENY BLOCKING client".into());
+    }
     if ctx.client_ref().monitor {
         return Ok(());
     }
@@ -70,7 +73,7 @@ fn slowlog_get(ctx: &mut Ctx<'_>) -> CmdResult {
             Ok(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
             _ => return Err("ERR count should be greater than or equal to -1".into()),
         },
-        _ => return Err(ctx.arity_error()),
+        _ => return Err(super::subcommand_syntax_error(ctx.args)),
     };
     let entries: Vec<_> = ctx.srv.slowlog.entries.iter().take(count).cloned().collect();
     let out = &mut *ctx.out;

@@ -254,6 +254,25 @@ fn bitfield_ro(ctx: &mut Ctx<'_>) -> CmdResult {
     bitfield_generic(ctx, true)
 }
 
+/// BITFIELD only reads its key when every operation is a GET (syntax errors count as writes).
+fn bitfield_keys(args: crate::protocol::Args<'_>) -> Vec<(usize, u32)> {
+    let mut i = 2;
+    let mut readonly = true;
+    while i < args.len() {
+        let rem = args.len() - i - 1;
+        let a = args.get(i);
+        if a.eq_ignore_ascii_case(b"get") && rem >= 2 {
+            i += 3;
+        } else if a.eq_ignore_ascii_case(b"overflow") && rem >= 1 {
+            i += 2;
+        } else {
+            readonly = false;
+            break;
+        }
+    }
+    vec![(1, if readonly { kflags::RO | kflags::ACCESS } else { kflags::RW | kflags::ACCESS | kflags::UPDATE })]
+}
+
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("setbit", 4, setbit)
         .flags(flags::WRITE | flags::DENYOOM)
@@ -284,6 +303,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(flags::WRITE | flags::DENYOOM)
         .acl(acl::WRITE | acl::BITMAP | acl::SLOW)
         .keys(&[KeySpec::index(kflags::RW | kflags::ACCESS | kflags::UPDATE | kflags::VARIABLE_FLAGS, 1, 0, 1)], (1, 1, 1))
+        .getkeys(bitfield_keys)
         .doc("bitmap", "3.2.0"),
     CommandSpec::new("bitfield_ro", -2, bitfield_ro)
         .flags(flags::READONLY | flags::FAST)

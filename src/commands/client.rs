@@ -113,8 +113,8 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
         } else if ctx.arg_is(i, "ID") && i + 1 < ctx.argc() {
             let mut v = Vec::new();
             for j in i + 1..ctx.argc() {
-                let id = crate::util::num::parse_i64(ctx.arg(j)).filter(|&n| n > 0).ok_or(CmdError::from("ERR Invalid client ID"))?;
-                v.push(id.unsigned_abs());
+                let id = crate::util::num::parse_i64(ctx.arg(j)).ok_or(CmdError::from("ERR Invalid client ID"))?;
+                v.push(u64::try_from(id).unwrap_or(0));
             }
             ids = Some(v);
             i = ctx.argc();
@@ -154,10 +154,8 @@ fn parse_kill_filter<'a>(ctx: &Ctx<'a>) -> Result<KillFilter<'a>, CmdError> {
         let v = ctx.arg(i + 1);
         match ctx.arg(i).to_ascii_lowercase().as_slice() {
             b"id" => {
-                let n = crate::util::num::parse_i64(v).ok_or(CmdError::from(err::NOT_INTEGER))?;
-                if n < 1 {
-                    return Err("ERR client-id should be greater than 0".into());
-                }
+                let n =
+                    crate::util::num::parse_i64(v).filter(|&n| n >= 1).ok_or(CmdError::from("ERR client-id should be greater than 0"))?;
                 f.id = Some(n.unsigned_abs());
             }
             b"type" => {
@@ -211,19 +209,35 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// A timeout in milliseconds made absolute, with Redis's three errors.
+pub fn timeout_ms_arg(ctx: &Ctx<'_>, i: usize) -> Result<i64, CmdError> {
+    let ms = crate::util::num::parse_i64(ctx.arg(i)).ok_or(CmdError::from("ERR timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err("ERR timeout is negative".into());
+    }
+    if ms == 0 {
+        return Ok(0);
+    }
+    let now = ctx.now_ms();
+    if ms > i64::MAX - now {
+        return Err("ERR timeout is out of range".into());
+    }
+    Ok(ms + now)
+}
+
 fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
-    let ms = match crate::util::num::parse_i64(ctx.arg(2)) {
-        None => return Err("ERR timeout is not an integer or out of range".into()),
-        Some(n) if n < 0 => return Err("ERR timeout is negative".into()),
-        Some(n) => n,
-    };
+    // The mode is checked before the timeout, as Redis does.
     let writes_only = match ctx.argc() {
         3 => false,
         4 if ctx.arg_is(3, "WRITE") => true,
         4 if ctx.arg_is(3, "ALL") => false,
-        _ => return Err(err::SYNTAX.into()),
+        4 => return Err("ERR CLIENT PAUSE mode must be WRITE or ALL".into()),
+        _ => return Err(super::subcommand_syntax_error(ctx.args)),
     };
-    let until = unix_ms().saturating_add(ms);
+    let until = match timeout_ms_arg(ctx, 2)? {
+        0 => unix_ms(),
+        t => t,
+    };
     let p = &mut ctx.srv.pause;
     // A pause only ever extends or widens, as in Redis.
     if p.until_ms == 0 || !writes_only || p.writes_only {
@@ -241,13 +255,13 @@ fn client_unpause(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.arg_i64(2)?;
+    if ctx.argc() > 4 {
+        return Err(super::subcommand_syntax_error(ctx.args));
+    }
     if ctx.argc() == 4 && !ctx.arg_is(3, "TIMEOUT") && !ctx.arg_is(3, "ERROR") {
         return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into());
     }
-    if ctx.argc() > 4 {
-        return Err(err::SYNTAX.into());
-    }
+    ctx.arg_i64(2)?;
     // No command blocks yet, so no client can be unblocked.
     ctx.out.int(0);
     Ok(())
@@ -280,6 +294,56 @@ fn client_reply(ctx: &mut Ctx<'_>) -> CmdResult {
     } else {
         return Err(err::SYNTAX.into());
     }
+    Ok(())
+}
+
+fn client_getredir(ctx: &mut Ctx<'_>) -> CmdResult {
+    // Tracking is never on yet, so there is no redirection.
+    ctx.out.int(-1);
+    Ok(())
+}
+
+fn client_trackinginfo(ctx: &mut Ctx<'_>) -> CmdResult {
+    let out = &mut *ctx.out;
+    out.map(3);
+    out.bulk(b"flags");
+    out.set(1);
+    out.bulk(b"off");
+    out.bulk(b"redirect");
+    out.int(-1);
+    out.bulk(b"prefixes");
+    out.array(0);
+    Ok(())
+}
+
+fn client_caching(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled".into())
+}
+
+fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
+    let on = if ctx.arg_is(2, "ON") {
+        true
+    } else if ctx.arg_is(2, "OFF") {
+        false
+    } else {
+        return Err(err::SYNTAX.into());
+    };
+    let mut j = 3;
+    while j < ctx.argc() {
+        let more = j + 1 < ctx.argc();
+        if (ctx.arg_is(j, "REDIRECT") || ctx.arg_is(j, "PREFIX")) && more {
+            j += 2;
+        } else if ["BCAST", "OPTIN", "OPTOUT", "NOLOOP"].iter().any(|o| ctx.arg_is(j, o)) {
+            j += 1;
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+    }
+    if on {
+        // Client-side caching arrives with its own issue; refusing is better than pretending.
+        return Err("ERR CLIENT TRACKING is not supported by Keel yet".into());
+    }
+    ctx.out.ok();
     Ok(())
 }
 
@@ -343,6 +407,10 @@ const SUBS: &[CommandSpec] = &[
     CommandSpec::new("client|no-evict", 3, client_no_evict).flags(FA).acl(ADMIN_CONN).doc("connection", "7.0.0"),
     CommandSpec::new("client|reply", 3, client_reply).flags(F).acl(CONN).doc("connection", "3.2.0"),
     CommandSpec::new("client|help", 2, client_help).flags(flags::LOADING | flags::STALE).acl(CONN).doc("connection", "5.0.0"),
+    CommandSpec::new("client|getredir", 2, client_getredir).flags(F).acl(CONN).doc("connection", "6.0.0"),
+    CommandSpec::new("client|tracking", -3, client_tracking).flags(F).acl(CONN).doc("connection", "6.0.0"),
+    CommandSpec::new("client|trackinginfo", 2, client_trackinginfo).flags(F).acl(CONN).doc("connection", "6.2.0"),
+    CommandSpec::new("client|caching", 3, client_caching).flags(F).acl(CONN).doc("connection", "6.0.0"),
 ];
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[CommandSpec::container("client", -2, SUBS).acl(acl::SLOW).doc("connection", "2.4.0")];

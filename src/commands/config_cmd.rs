@@ -7,20 +7,29 @@ use super::{CmdError, CmdResult, Ctx};
 use crate::executor::{CmdStat, Stats};
 
 fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
-    let mut found: Vec<(&'static str, String)> = Vec::new();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut add = |name: String, value: String| {
+        if !found.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            found.push((name, value));
+        }
+    };
     for i in 2..ctx.argc() {
-        for (name, value) in ctx.srv.config.matching(ctx.arg(i)) {
-            if !found.iter().any(|(n, _)| *n == name) {
-                found.push((name, value));
+        let pat = String::from_utf8_lossy(ctx.arg(i)).into_owned();
+        if pat.contains(['*', '?', '[']) {
+            for (name, value) in ctx.srv.config.matching(pat.as_bytes()) {
+                add(name.to_string(), value);
             }
+        } else if let Some(v) = ctx.srv.config.get(&pat) {
+            // An exact name is echoed as the client wrote it, as Redis does.
+            add(pat.clone(), v.to_string());
         }
     }
     // Keel's data directory is reported absolute, as Redis reports its working directory.
     let dir = std::fs::canonicalize(&ctx.srv.config.dir).unwrap_or_else(|_| ctx.srv.config.dir.clone());
     ctx.out.map(found.len());
     for (name, value) in found {
-        ctx.out.bulk_str(name);
-        if name == "dir" {
+        ctx.out.bulk_str(&name);
+        if name.eq_ignore_ascii_case("dir") {
             ctx.out.bulk(dir.display().to_string().as_bytes());
         } else {
             ctx.out.bulk(value.as_bytes());

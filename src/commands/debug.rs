@@ -170,12 +170,7 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
                 ],
             )
         }
-        _ => {
-            let mut m = b"ERR unknown subcommand '".to_vec();
-            m.extend_from_slice(ctx.arg(1));
-            m.extend_from_slice(b"'. Try DEBUG HELP.");
-            return Err(m.into());
-        }
+        _ => return Err(super::subcommand_syntax_error(ctx.args)),
     }
     Ok(())
 }

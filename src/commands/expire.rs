@@ -127,7 +127,8 @@ fn expiretime_generic(ctx: &mut Ctx<'_>, ms: bool) -> CmdResult {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) if ms => at,
-        Some(Some(at)) => at / 1000,
+        // Rounded like TTL, without overflowing at the top of the range.
+        Some(Some(at)) => i64::try_from((i128::from(at) + 500) / 1000).unwrap_or(i64::MAX),
     };
     ctx.out.int(v);
     Ok(())

@@ -2,7 +2,7 @@
 //! (cluster-aware clients read key positions from COMMAND INFO; redis-cli reads COMMAND DOCS).
 
 use super::keys::help_reply;
-use super::spec::{acl, flags, keys_of, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
+use super::spec::{acl, command_keys, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::table::table;
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Out;
@@ -93,13 +93,13 @@ pub fn command_info(out: &mut Out, c: &CommandSpec) {
     }
     out.set(c.tips.len());
     for t in c.tips {
-        out.simple(t);
+        out.bulk(t.as_bytes());
     }
-    out.array(c.keys.len());
+    out.set(c.keys.len());
     for ks in c.keys {
         key_spec(out, ks);
     }
-    out.array(c.subcommands.len());
+    out.set(c.subcommands.len());
     for s in c.subcommands {
         command_info(out, s);
     }
@@ -125,9 +125,9 @@ fn command_info_cmd(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     ctx.out.array(ctx.argc() - 2);
     for i in 2..ctx.argc() {
-        match table().get(ctx.arg(i)) {
+        match table().get_any(ctx.arg(i)) {
             Some(c) => command_info(ctx.out, c),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())
@@ -172,7 +172,7 @@ fn getkeys_of(ctx: &Ctx<'_>) -> Result<Vec<(usize, u32)>, CmdError> {
     if r.spec.keys.is_empty() {
         return Err("ERR The command has no key arguments".into());
     }
-    match keys_of(r.spec, sub) {
+    match command_keys(r.spec, sub) {
         Ok(k) if !k.is_empty() || r.spec.has(flags::NO_MANDATORY_KEYS) => Ok(k),
         _ => Err("ERR Invalid arguments specified for command".into()),
     }

@@ -27,7 +27,7 @@ pub fn two_dbs(dbs: &mut [Db], a: usize, b: usize) -> (&mut Db, &mut Db) {
 pub fn db_index_arg(ctx: &Ctx<'_>, i: usize) -> Result<usize, CmdError> {
     let n = ctx.arg_i64(i)?;
     if n < i64::from(i32::MIN) || n > i64::from(i32::MAX) {
-        return Err(err::NOT_INTEGER.into());
+        return Err("ERR value is out of range, value must between -2147483648 and 2147483647".into());
     }
     usize::try_from(n).ok().filter(|&d| d < ctx.srv.dbs.len()).ok_or(CmdError::from(err::DB_INDEX))
 }
@@ -201,6 +201,10 @@ fn parse_cursor(s: &[u8]) -> Option<u64> {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
+    if s.is_empty() {
+        // strtoul reads nothing and Redis accepts that as cursor 0.
+        return Some(0);
+    }
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }

@@ -145,6 +145,15 @@ pub fn arity_error(full_name: &str) -> CmdError {
     CmdError::from(format!("ERR wrong number of arguments for '{full_name}' command"))
 }
 
+/// Redis's error for a subcommand given the wrong arguments (or unknown to a command that
+/// parses its own subcommands): names the subcommand as typed and the command in capitals.
+pub fn subcommand_syntax_error(args: Args<'_>) -> CmdError {
+    let sub = args.try_get(1).unwrap_or_default();
+    let sub = &sub[..sub.len().min(128)];
+    let parent = String::from_utf8_lossy(args.get(0)).to_ascii_uppercase();
+    error_with(&[b"ERR unknown subcommand or wrong number of arguments for '", sub, b"'. Try ", parent.as_bytes(), b" HELP."])
+}
+
 /// Builds an error from pieces that may hold client bytes.
 pub fn error_with(parts: &[&[u8]]) -> CmdError {
     CmdError::from(parts.concat())

@@ -13,6 +13,10 @@ use crate::util::num::parse_i64;
 
 pub type Handler = fn(&mut Ctx<'_>) -> CmdResult;
 
+/// A command's own key finder, for commands whose key flags depend on their arguments
+/// (Redis's getkeys_proc): returns positions and flags.
+pub type GetKeys = fn(Args<'_>) -> Vec<(usize, u32)>;
+
 /// Command flags; bit order is the order COMMAND prints them in.
 pub mod flags {
     pub const WRITE: u32 = 1 << 0;
@@ -205,6 +209,7 @@ pub struct CommandSpec {
     pub doc: Doc,
     pub handler: Handler,
     pub subcommands: &'static [CommandSpec],
+    pub getkeys: Option<GetKeys>,
 }
 
 impl std::fmt::Debug for CommandSpec {
@@ -230,7 +235,13 @@ impl CommandSpec {
             doc: Doc { group: "", since: "" },
             handler,
             subcommands: &[],
+            getkeys: None,
         }
+    }
+
+    pub const fn getkeys(mut self, f: GetKeys) -> Self {
+        self.getkeys = Some(f);
+        self
     }
 
     /// A command that only groups subcommands (CONFIG, CLIENT...).
@@ -286,6 +297,21 @@ impl CommandSpec {
 /// Why keys could not be extracted (COMMAND GETKEYS reports it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadKeys;
+
+/// The keys of a call as Redis finds them: from the key specs when their flags are reliable,
+/// else (flags that vary with the arguments, or specs that cannot be followed) from the
+/// command's own key finder.
+pub fn command_keys(spec: &CommandSpec, args: Args<'_>) -> Result<Vec<(usize, u32)>, BadKeys> {
+    let varflags = spec.keys.iter().any(|k| k.flags & kflags::VARIABLE_FLAGS != 0);
+    if !varflags || spec.getkeys.is_none() {
+        match (keys_of(spec, args), spec.getkeys) {
+            (Ok(k), _) => return Ok(k),
+            (Err(e), None) => return Err(e),
+            (Err(_), Some(_)) => {}
+        }
+    }
+    spec.getkeys.map(|f| f(args)).ok_or(BadKeys)
+}
 
 /// Positions of the keys of a call, with each key's flags, following the key specs.
 pub fn keys_of(spec: &CommandSpec, args: Args<'_>) -> Result<Vec<(usize, u32)>, BadKeys> {

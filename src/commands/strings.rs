@@ -512,6 +512,12 @@ fn lcs_cmd(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// SET's key is read as well as written only with GET.
+fn set_keys(args: crate::protocol::Args<'_>) -> Vec<(usize, u32)> {
+    let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"GET"));
+    vec![(1, if get { kflags::RW | kflags::ACCESS | kflags::UPDATE } else { kflags::OW | kflags::UPDATE })]
+}
+
 const KS_RO: &[KeySpec] = &[KeySpec::index(kflags::RO | kflags::ACCESS, 1, 0, 1)];
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -524,6 +530,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(flags::WRITE | flags::DENYOOM)
         .acl(acl::WRITE | acl::STRING | acl::SLOW)
         .keys(&[KeySpec::index(kflags::RW | kflags::ACCESS | kflags::UPDATE | kflags::VARIABLE_FLAGS, 1, 0, 1)], (1, 1, 1))
+        .getkeys(set_keys)
         .doc("string", "1.0.0"),
     CommandSpec::new("setnx", 3, setnx)
         .flags(flags::WRITE | flags::DENYOOM | flags::FAST)

@@ -2,10 +2,14 @@
 //! command and subcommand numbered for per-command statistics. The tests at the bottom check
 //! the table's own invariants, so a bad row fails the build's tests, not a client.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
 use std::sync::OnceLock;
 
 use super::CommandSpec;
+
+/// Command names are looked up once per command: a fast hash matters more than DoS
+/// resistance here (the keys are the fixed command names).
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
@@ -69,12 +73,12 @@ fn lower<'b>(name: &[u8], buf: &'b mut [u8; NAME_BYTES_MAX]) -> Option<&'b str> 
 
 impl CommandTable {
     fn build() -> Self {
-        let mut t = CommandTable { by_name: HashMap::new(), all: Vec::new() };
+        let mut t = CommandTable { by_name: HashMap::default(), all: Vec::new() };
         for fam in families() {
             for spec in fam {
                 let id = t.all.len();
                 t.all.push(spec);
-                let mut subs = HashMap::new();
+                let mut subs = HashMap::default();
                 for sub in spec.subcommands {
                     subs.insert(sub.name(), t.all.len());
                     t.all.push(sub);
@@ -103,6 +107,19 @@ impl CommandTable {
     pub fn get(&self, name: &[u8]) -> Option<&'static CommandSpec> {
         let mut buf = [0u8; NAME_BYTES_MAX];
         self.by_name.get(lower(name, &mut buf)?).map(|t| t.spec)
+    }
+
+    /// A command or a subcommand by full name ("config|get"), case-insensitively.
+    pub fn get_any(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let mut buf = [0u8; NAME_BYTES_MAX];
+        let name = lower(name, &mut buf)?;
+        match name.split_once('|') {
+            None => self.by_name.get(name).map(|t| t.spec),
+            Some((parent, sub)) => {
+                let top = self.by_name.get(parent)?;
+                top.subs.get(sub).map(|&id| self.all[id])
+            }
+        }
     }
 
     /// Top-level commands, in table order.

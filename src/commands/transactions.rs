@@ -49,10 +49,12 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(queued.len());
+    ctx.srv.in_exec = true;
     for q in &queued {
         let r = crate::commands::table::Resolved { id: q.id, spec: q.spec };
         ctx.srv.call(slot, r, q.args.as_args(), ctx.out);
     }
+    ctx.srv.in_exec = false;
     Ok(())
 }
 

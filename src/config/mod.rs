@@ -15,7 +15,9 @@ pub mod params;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use params::{find_param, Kind, Param, ALIASES, FILE_ONLY, IMMUTABLE, KEEL, PARAMS};
+pub use params::{find_param, Kind, Param, ALIASES, FILE_ONLY, IMMUTABLE, KEEL, PARAMS, PROTECTED};
+
+mod special;
 
 use crate::util::num::parse_i64;
 
@@ -143,6 +145,9 @@ fn one_arg(args: &[String]) -> Result<&str, String> {
 
 /// Validates `args` for `p` and returns the normalised value CONFIG GET shows.
 pub fn normalize(p: &Param, args: &[String]) -> Result<String, String> {
+    if let Some(r) = special::normalize(p.name, args) {
+        return r;
+    }
     match p.kind {
         Kind::Bool => match one_arg(args)?.to_ascii_lowercase().as_str() {
             v @ ("yes" | "no") => Ok(v.to_string()),
@@ -179,22 +184,8 @@ fn check_range(n: i64, lo: i64, hi: i64) -> Result<String, String> {
 fn normalize_list(name: &str, args: &[String]) -> Result<String, String> {
     // CONFIG SET passes one string holding all the words; files pass words.
     let words: Vec<&str> = args.iter().flat_map(|a| a.split_ascii_whitespace()).collect();
-    match name {
-        "save" => {
-            let ok = words.len() % 2 == 0 && words.iter().all(|w| parse_i64(w.as_bytes()).is_some_and(|n| n >= 0));
-            if !ok {
-                return Err("Invalid save parameters".into());
-            }
-        }
-        "shutdown-on-sigint" | "shutdown-on-sigterm" => {
-            const CHOICES: [&str; 5] = ["default", "save", "nosave", "now", "force"];
-            if words.is_empty() || !words.iter().all(|w| CHOICES.contains(&w.to_ascii_lowercase().as_str())) {
-                return Err(format!("argument(s) must be one of the following: {}", CHOICES.join(", ")));
-            }
-            return Ok(words.iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join(" "));
-        }
-        "bind" if words.is_empty() => return Err("wrong number of arguments".into()),
-        _ => {}
+    if name == "bind" && words.is_empty() {
+        return Err("wrong number of arguments".into());
     }
     Ok(words.join(" "))
 }
@@ -226,13 +217,20 @@ impl Config {
     /// CONFIG SET of several pairs: all are validated before any is applied.
     pub fn set_many(&mut self, pairs: &[(String, String)]) -> Result<(), String> {
         let mut staged: Vec<(&'static Param, String)> = Vec::with_capacity(pairs.len());
+        let mut seen: Vec<String> = Vec::with_capacity(pairs.len());
         for (name, value) in pairs {
             let Some(p) = find_param(name) else {
                 return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"));
             };
             let fail = |why: &str| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}");
-            if staged.iter().any(|(q, _)| q.name == p.name) {
+            // Redis compares the names given, so an old alias and its new name are not duplicates.
+            let lower = name.to_ascii_lowercase();
+            if seen.contains(&lower) {
                 return Err(fail("duplicate parameter"));
+            }
+            seen.push(lower);
+            if p.flags & PROTECTED != 0 && self.get("enable-protected-configs") != Some("yes") {
+                return Err(fail("can't set protected config"));
             }
             if p.flags & IMMUTABLE != 0 {
                 return Err(fail("can't set immutable config"));
@@ -279,7 +277,6 @@ impl Config {
         self.tcp_keepalive_secs = uint(self, "tcp-keepalive");
         self.proto_max_bulk_len = uint(self, "proto-max-bulk-len");
         self.query_buffer_limit_bytes = uint(self, "client-query-buffer-limit");
-        // Redis clamps hz to 1..=500 whatever was set.
         self.hz = u32::try_from(int(self, "hz").clamp(1, 500)).unwrap_or(10);
         self.slowlog_slower_than_us = int(self, "slowlog-log-slower-than");
         self.slowlog_max_len = usize::try_from(int(self, "slowlog-max-len")).unwrap_or(0);

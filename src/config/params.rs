@@ -20,6 +20,8 @@ pub enum Kind {
 pub const IMMUTABLE: u8 = 1;
 /// Keel acts on this directive (the others are stored but have no effect yet).
 pub const KEEL: u8 = 2;
+/// CONFIG SET refuses it unless `enable-protected-configs` allows (Redis's PROTECTED_CONFIG).
+pub const PROTECTED: u8 = 4;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
@@ -92,13 +94,13 @@ pub const PARAMS: &[Param] = &[
     p("crash-memcheck-enabled", Bool, "yes", 0),
     p("daemonize", Bool, "no", IMMUTABLE),
     p("databases", Int(1, I32), "16", IMMUTABLE | KEEL),
-    p("dbfilename", Str, "dump.rdb", 0),
-    p("dir", Str, "./keel-data", IMMUTABLE | KEEL),
+    p("dbfilename", Str, "dump.rdb", PROTECTED),
+    p("dir", Str, "./keel-data", IMMUTABLE | PROTECTED | KEEL),
     p("disable-thp", Bool, "yes", IMMUTABLE),
     p("dynamic-hz", Bool, "yes", KEEL),
     p("enable-debug-command", Enum(&["no", "yes", "local"]), "no", IMMUTABLE | KEEL),
     p("enable-module-command", Enum(&["no", "yes", "local"]), "no", IMMUTABLE),
-    p("enable-protected-configs", Enum(&["no", "yes", "local"]), "no", IMMUTABLE),
+    p("enable-protected-configs", Enum(&["no", "yes", "local"]), "no", IMMUTABLE | PROTECTED),
     p("hash-max-listpack-entries", Int(0, i64::MAX), "512", 0),
     p("hash-max-listpack-value", Mem(0, i64::MAX), "64", 0),
     p("hll-sparse-max-bytes", Mem(0, i64::MAX), "3000", KEEL),
@@ -121,7 +123,6 @@ pub const PARAMS: &[Param] = &[
     p("list-max-listpack-size", Int(-I32 - 1, I32), "-2", 0),
     p("logfile", Str, "", IMMUTABLE | KEEL),
     p("loglevel", Enum(&["debug", "verbose", "notice", "warning"]), "notice", KEEL),
-    p("lua-time-limit", Int(0, i64::MAX), "5000", 0),
     p("masterauth", Str, "", 0),
     p("masteruser", Str, "", 0),
     p("maxclients", Int(1, 4294967295), "10000", KEEL),
@@ -240,6 +241,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
     ("hash-max-ziplist-value", "hash-max-listpack-value"),
     ("list-max-ziplist-size", "list-max-listpack-size"),
+    ("lua-time-limit", "busy-reply-threshold"),
     ("min-slaves-max-lag", "min-replicas-max-lag"),
     ("min-slaves-to-write", "min-replicas-to-write"),
     ("repl-ping-slave-period", "repl-ping-replica-period"),

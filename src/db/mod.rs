@@ -234,20 +234,26 @@ impl Db {
         self.ks.get_mut(key)
     }
 
-    /// Stores `value` under `key`; returns the previous entry (already logically expired
-    /// ones are reported as absent).
+    /// Stores `value` under `key`; returns the previous entry (None if it had expired).
     pub fn set(&mut self, key: &[u8], value: Value, ttl: SetTtl) -> Option<Box<Entry>> {
-        let gone = self.expire_if_needed(key);
         let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
-        let expire = match ttl {
+        let keep = match ttl {
             SetTtl::Clear => None,
             SetTtl::At(ms) => Some(ms),
-            SetTtl::Keep => self.ks.get(key).and_then(Entry::expire_at_ms),
+            // Keeping a TTL needs the old entry first; the common SET never does.
+            SetTtl::Keep => self.get_quiet(key).and_then(Entry::expire_at_ms),
         };
-        e.set_expire_raw(expire);
+        e.set_expire_raw(keep);
+        // One lookup replaces the old entry; if it had expired, that counts as its expiry.
         let old = self.ks.insert(e);
+        let old = match old {
+            Some(o) if self.clock.mode.get() != ExpireMode::Replay && o.is_expired(self.clock.now()) => {
+                self.note_expired(key);
+                None
+            }
+            other => other,
+        };
         self.note_touched(key);
-        debug_assert!(!gone || old.is_none());
         old
     }
 

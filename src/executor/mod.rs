@@ -90,6 +90,9 @@ pub struct Server {
     pub last_save_secs: i64,
     /// Active expiry on or off (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire_enabled: bool,
+    /// Set while EXEC runs its queued commands: commands that would block or stream
+    /// (MONITOR) refuse, as Redis's CLIENT_DENY_BLOCKING makes them.
+    pub in_exec: bool,
     /// Wakes the server's main task when a SHUTDOWN was requested.
     pub stop: Rc<tokio::sync::Notify>,
 }
@@ -137,6 +140,7 @@ impl Server {
             hasher,
             last_save_secs: now / 1000,
             active_expire_enabled: true,
+            in_exec: false,
             stop: Rc::new(tokio::sync::Notify::new()),
             config,
         };

@@ -50,11 +50,21 @@ impl Out {
         self.buf.extend_from_slice(b"+OK\r\n");
     }
 
-    /// `-CODE message`. `msg` holds the code (e.g. "ERR ...", "WRONGTYPE ..."); CR/LF inside
-    /// it become spaces, as Redis does, so an error can never break the framing.
+    /// `-CODE message`. `msg` holds the code (e.g. "ERR ...", "WRONGTYPE ..."). As Redis does,
+    /// CR and LF at either end of the message are trimmed and those inside become spaces, so
+    /// an error can never break the framing.
     pub fn error(&mut self, msg: &[u8]) {
+        let is_crlf = |b: &u8| *b == b'\r' || *b == b'\n';
+        let (code, text) = match msg.iter().position(|&b| b == b' ') {
+            Some(i) => (&msg[..=i], &msg[i + 1..]),
+            None => (msg, &msg[..0]),
+        };
+        let start = text.iter().position(|b| !is_crlf(b)).unwrap_or(text.len());
+        let end = text.iter().rposition(|b| !is_crlf(b)).map_or(start, |i| i + 1);
         self.buf.push(b'-');
-        self.buf.extend(msg.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+        for part in [code, &text[start..end]] {
+            self.buf.extend(part.iter().map(|b| if is_crlf(b) { b' ' } else { *b }));
+        }
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -188,5 +198,9 @@ mod tests {
         }
         assert_eq!(o2.buf, b"*2\r\n$1\r\nk\r\n$3\r\n1.5\r\n$-1\r\n:1\r\n-ERR bad  thing\r\n");
         assert_eq!(o3.buf, b"%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n-ERR bad  thing\r\n");
+        let mut o = Out::new(false);
+        o.error(b"ERR Unsupported option x\r\n");
+        o.error(b"ERR Unsupported option \r\n");
+        assert_eq!(o.buf, b"-ERR Unsupported option x\r\n-ERR Unsupported option \r\n");
     }
 }

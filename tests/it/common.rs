@@ -77,7 +77,10 @@ impl Server {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_keel-server"));
             // A config file must come first, as with redis-server; later options win.
             cmd.args(args);
-            cmd.args(["--port", &port.to_string(), "--dir", &dir.display().to_string(), "--enable-debug-command", "local"]);
+            cmd.args(["--port", &port.to_string(), "--dir", &dir.display().to_string()]);
+            if !args.contains(&"--enable-debug-command") {
+                cmd.args(["--enable-debug-command", "local"]);
+            }
             cmd.stdout(out.try_clone().expect("log")).stderr(out).stdin(Stdio::null());
             let mut child = cmd.spawn().expect("spawn keel-server");
             if wait_ready(port, &mut child) {

@@ -14,12 +14,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use clap::Parser;
+use keel::protocol::frame::Frame;
 
 #[derive(Parser, Debug)]
 #[command(name = "keel-bench", about = "Benchmark Keel against redis-server side by side")]
 struct Args {
     /// Rounds per row (the median is reported).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Requests per run at pipeline 1 (16x that at pipeline 16).
     #[arg(long, default_value_t = 200_000)]
@@ -39,9 +40,28 @@ struct Args {
     /// Extra arguments for redis-server.
     #[arg(long, allow_hyphen_values = true)]
     redis_args: Vec<String>,
+    /// throughput (the default table), growth (load many keys, worst SET latency) or expiry
+    /// (many keys expiring at once: reclaim time and GET latency meanwhile).
+    #[arg(long, default_value = "throughput")]
+    scenario: String,
+    /// Keys loaded by the growth scenario.
+    #[arg(long, default_value_t = 10_000_000)]
+    growth_keys: u64,
+    /// Keys that expire together in the expiry scenario.
+    #[arg(long, default_value_t = 1_000_000)]
+    expiry_keys: usize,
 }
 
 struct Proc(Child, PathBuf);
+
+/// CPU time (user + system) a process has used, in clock ticks (1/100 s).
+fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
+    let Some(rest) = s.rfind(')').map(|i| &s[i + 1..]) else { return 0 };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    t(11) + t(12)
+}
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -90,16 +110,114 @@ fn start(program: &str, args: &[String], tag: &str) -> (Proc, u16) {
 
 /// One redis-benchmark run: (requests per second, p99 latency in ms).
 fn run_benchmark(port: u16, test: &str, pipeline: u32, requests: u64) -> (f64, f64) {
+    let f = benchmark_fields(port, test, pipeline, requests, 1_000_000);
+    (f[0], f[5])
+}
+
+/// The CSV fields of one redis-benchmark run: rps, avg, min, p50, p95, p99, max (ms).
+fn benchmark_fields(port: u16, test: &str, pipeline: u32, requests: u64, keyspace: u64) -> Vec<f64> {
     let out = pinned(0, "redis-benchmark")
-        .args(["-p", &port.to_string(), "-c", "50", "-r", "1000000", "-n", &requests.to_string(), "-P", &pipeline.to_string()])
+        .args(["-p", &port.to_string(), "-c", "50", "-r", &keyspace.to_string(), "-n", &requests.to_string(), "-P", &pipeline.to_string()])
         .args(["-t", test, "--csv"])
         .output()
         .expect("redis-benchmark must be installed (apt-get install redis-tools)");
     let text = String::from_utf8_lossy(&out.stdout);
     // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     let line = text.lines().find(|l| !l.starts_with("\"test\"") && l.contains(',')).unwrap_or_else(|| panic!("no result: {text}"));
-    let f: Vec<f64> = line.split(',').skip(1).map(|v| v.trim_matches('"').parse().unwrap_or(f64::NAN)).collect();
-    (f[0], f[5])
+    line.split(',').skip(1).map(|v| v.trim_matches('"').parse().unwrap_or(f64::NAN)).collect()
+}
+
+fn int_reply(port: u16, args: &[&[u8]]) -> i64 {
+    match request(&mut TcpStream::connect(("127.0.0.1", port)).expect("connect"), args) {
+        Frame::Int(v) => v,
+        other => panic!("expected an integer reply, got {other:?}"),
+    }
+}
+
+/// Loads `n` keys, keeping the worst SET latency: the keyspace must never stall to grow.
+fn scenario_growth(a: &Args, servers: &[(&str, String, Vec<String>)]) {
+    println!("| {} SETs, 50 clients, pipeline 1, random keys | ops/s | p99 ms | max ms | server-side SETs over 10 ms |", a.growth_keys);
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, program, args) in servers {
+        let (_p, port) = start(program, args, name);
+        call(&mut TcpStream::connect(("127.0.0.1", port)).expect("connect"), &[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"10000"]);
+        let f = benchmark_fields(port, "set", 1, a.growth_keys, 1_000_000_000);
+        let slow = int_reply(port, &[b"SLOWLOG", b"LEN"]);
+        let keys = int_reply(port, &[b"DBSIZE"]);
+        println!("| {name} ({keys} keys) | {:.0} | {:.3} | {:.3} | {slow} |", f[0], f[5], f[6]);
+    }
+}
+
+/// Loads persistent keys for GETs and `expiry_keys` keys that all expire at the same
+/// moment; measures GET latency before and while they are reclaimed, and how long that takes.
+fn scenario_expiry(a: &Args, servers: &[(&str, String, Vec<String>)]) {
+    println!(
+        "| {} keys expiring together | reclaimed in s | GET p99 quiet ms | GET p99 during ms | ratio | GET max during ms |",
+        a.expiry_keys
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for (name, program, args) in servers {
+        let (_p, port) = start(program, args, name);
+        load(port, 100_000);
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() + 20_000;
+        let mut sent = 0;
+        while sent < a.expiry_keys {
+            let batch = (a.expiry_keys - sent).min(10_000);
+            let mut b = Vec::new();
+            for i in sent..sent + batch {
+                keel::protocol::encode_request(
+                    &[&b"SET"[..], format!("exp:{i}").as_bytes(), b"v", b"PXAT", at.to_string().as_bytes()],
+                    &mut b,
+                );
+            }
+            s.write_all(&b).expect("write");
+            let mut want = batch * 5;
+            let mut tmp = vec![0u8; 1 << 16];
+            while want > 0 {
+                want = want.saturating_sub(s.read(&mut tmp).expect("read"));
+            }
+            sent += batch;
+        }
+        let quiet = benchmark_fields(port, "get", 1, 200_000, 100_000);
+        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
+        while now() < at {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let started = std::time::Instant::now();
+        let during = std::thread::spawn(move || benchmark_fields(port, "get", 1, 400_000, 100_000));
+        let mut reclaimed = None;
+        while started.elapsed() < Duration::from_secs(60) {
+            if int_reply(port, &[b"DBSIZE"]) <= 100_000 {
+                reclaimed = Some(started.elapsed().as_secs_f64());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let during = during.join().expect("benchmark");
+        let shown = reclaimed.map_or("over 60".to_string(), |s| format!("{s:.2}"));
+        println!("| {name} | {shown} | {:.3} | {:.3} | {:.2} | {:.3} |", quiet[5], during[5], during[5] / quiet[5], during[6]);
+    }
+}
+
+fn main() {
+    let a = Args::parse();
+    if a.scenario != "throughput" {
+        let exe = std::env::current_exe().expect("exe").with_file_name("keel-server").display().to_string();
+        let mut keel_args: Vec<String> = ["--appendonly", "no", "--save", ""].iter().map(|s| (*s).to_string()).collect();
+        keel_args.extend(a.keel_args.iter().cloned());
+        let mut redis_args: Vec<String> =
+            ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"].iter().map(|s| (*s).to_string()).collect();
+        redis_args.extend(a.redis_args.iter().cloned());
+        let servers = [("keel", exe, keel_args), ("redis", "redis-server".to_string(), redis_args)];
+        match a.scenario.as_str() {
+            "growth" => scenario_growth(&a, &servers),
+            "expiry" => scenario_expiry(&a, &servers),
+            other => panic!("unknown scenario {other}"),
+        }
+        return;
+    }
+    throughput(&a);
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -108,6 +226,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn call(s: &mut TcpStream, args: &[&[u8]]) -> Vec<u8> {
+    request(s, args).as_bytes().map(<[u8]>::to_vec).unwrap_or_default()
+}
+
+/// Sends one command and reads its whole reply.
+fn request(s: &mut TcpStream, args: &[&[u8]]) -> Frame {
     let mut b = Vec::new();
     keel::protocol::encode_request(args, &mut b);
     s.write_all(&b).expect("write");
@@ -115,9 +238,10 @@ fn call(s: &mut TcpStream, args: &[&[u8]]) -> Vec<u8> {
     loop {
         let mut tmp = [0u8; 65536];
         let n = s.read(&mut tmp).expect("read");
+        assert!(n > 0, "connection closed before a reply");
         buf.extend_from_slice(&tmp[..n]);
         if let Ok(Some((f, _))) = keel::protocol::frame::parse(&buf) {
-            return f.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
+            return f;
         }
     }
 }
@@ -154,40 +278,56 @@ fn load(port: u16, n: usize) {
     }
 }
 
-fn main() {
-    let a = Args::parse();
+fn throughput(a: &Args) {
     let exe = std::env::current_exe().expect("exe").with_file_name("keel-server");
     let mut keel_args: Vec<String> = ["--appendonly", "no", "--save", ""].iter().map(|s| (*s).to_string()).collect();
     keel_args.extend(a.keel_args.iter().cloned());
     let mut redis_args: Vec<String> =
         ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"].iter().map(|s| (*s).to_string()).collect();
     redis_args.extend(a.redis_args.iter().cloned());
-    let (_k, kport) = start(&exe.display().to_string(), &keel_args, "keel");
-    let (_r, rport) = start("redis-server", &redis_args, "redis");
+    let (kproc, kport) = start(&exe.display().to_string(), &keel_args, "keel");
+    let (rproc, rport) = start("redis-server", &redis_args, "redis");
+    let (kpid, rpid) = (kproc.0.id(), rproc.0.id());
     let version =
         Command::new("redis-server").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     println!("reference: {}", version.trim());
-    println!("| test | pipeline | keel ops/s | redis ops/s | ratio keel/redis | keel p99 ms | redis p99 ms |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| test | pipeline | keel ops/s | redis ops/s | ratio keel/redis | keel p99 ms | redis p99 ms | keel CPU µs/op | redis CPU µs/op |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &p in &a.pipelines {
         for t in &a.tests {
             let n = a.requests * u64::from(p.min(16));
-            let (mut kr, mut rr, mut kp, mut rp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut kr, mut rr, mut kp, mut rp, mut kc, mut rc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for round in 0..a.rounds {
                 let order = if round % 2 == 0 { [kport, rport] } else { [rport, kport] };
                 for port in order {
+                    let pid = if port == kport { kpid } else { rpid };
+                    let before = cpu_ticks(pid);
                     let (rps, p99) = run_benchmark(port, t, p, n);
+                    // Server CPU per operation: steadier than throughput on a shared machine.
+                    let cpu_us = (cpu_ticks(pid) - before) as f64 * 10_000.0 / n as f64;
                     if port == kport {
                         kr.push(rps);
                         kp.push(p99);
+                        kc.push(cpu_us);
                     } else {
                         rr.push(rps);
                         rp.push(p99);
+                        rc.push(cpu_us);
                     }
                 }
             }
             let (k, r) = (median(kr), median(rr));
-            println!("| {} | {p} | {k:.0} | {r:.0} | {:.2} | {:.3} | {:.3} |", t.to_uppercase(), k / r, median(kp), median(rp));
+            println!(
+                "| {} | {p} | {k:.0} | {r:.0} | {:.2} | {:.3} | {:.3} | {:.2} | {:.2} |",
+                t.to_uppercase(),
+                k / r,
+                median(kp),
+                median(rp),
+                median(kc),
+                median(rc)
+            );
         }
     }
     if a.memory_keys > 0 {

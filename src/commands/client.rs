@@ -194,7 +194,7 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
                 c.close_after_reply = true;
             } else {
                 c.close_asap = true;
-                c.wake.notify_one();
+                c.wake.raise();
             }
         }
     }

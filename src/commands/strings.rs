@@ -294,19 +294,20 @@ fn strlen(ctx: &mut Ctx<'_>) -> CmdResult {
 fn incr_by(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
     let key = ctx.arg(1);
     let db = ctx.db();
-    let new = match peek_str(db, key)? {
-        None => by,
-        Some(s) => {
+    let new = match db.get_mut_pending(key) {
+        None => {
+            db.set(key, Value::Str(Str::Int(by)), SetTtl::Clear);
+            by
+        }
+        Some(e) => {
+            let Value::Str(s) = &e.value;
             let cur = s.as_i64().ok_or(CmdError::from(err::NOT_INTEGER))?;
-            cur.checked_add(by).ok_or(CmdError::from(err::OVERFLOW))?
+            let new = cur.checked_add(by).ok_or(CmdError::from(err::OVERFLOW))?;
+            e.set_value(Value::Str(Str::Int(new)));
+            db.mark_written(key);
+            new
         }
     };
-    match db.get_mut(key) {
-        Some(e) => e.set_value(Value::Str(Str::Int(new))),
-        None => {
-            db.set(key, Value::Str(Str::Int(new)), SetTtl::Clear);
-        }
-    }
     ctx.out.int(new);
     Ok(())
 }

@@ -77,20 +77,27 @@ impl Keyspace {
         (h, shard_of(h))
     }
 
+    /// The hash of a key, to look it up more than once without hashing again.
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash(key)
+    }
+
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        if self.shards.is_empty() {
-            return None;
-        }
-        let (h, s) = self.locate(key);
-        self.shards[s].table.find(h, |e| e.key() == key).map(|b| &**b)
+        self.get_h(self.hash(key), key)
+    }
+
+    pub fn get_h(&self, h: u64, key: &[u8]) -> Option<&Entry> {
+        debug_assert_eq!(h, self.hash(key));
+        self.shards.get(shard_of(h))?.table.find(h, |e| e.key() == key).map(|b| &**b)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        if self.shards.is_empty() {
-            return None;
-        }
-        let (h, s) = self.locate(key);
-        self.shards[s].table.find_mut(h, |e| e.key() == key).map(|b| &mut **b)
+        self.get_mut_h(self.hash(key), key)
+    }
+
+    pub fn get_mut_h(&mut self, h: u64, key: &[u8]) -> Option<&mut Entry> {
+        debug_assert_eq!(h, self.hash(key));
+        self.shards.get_mut(shard_of(h))?.table.find_mut(h, |e| e.key() == key).map(|b| &mut **b)
     }
 
     /// Inserts or replaces; returns the previous entry.
@@ -118,11 +125,12 @@ impl Keyspace {
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Box<Entry>> {
-        if self.shards.is_empty() {
-            return None;
-        }
-        let (h, s) = self.locate(key);
-        let shard = &mut self.shards[s];
+        self.remove_h(self.hash(key), key)
+    }
+
+    pub fn remove_h(&mut self, h: u64, key: &[u8]) -> Option<Box<Entry>> {
+        debug_assert_eq!(h, self.hash(key));
+        let shard = self.shards.get_mut(shard_of(h))?;
         let Ok(occ) = shard.table.find_entry(h, |e| e.key() == key) else { return None };
         let (old, _) = occ.remove();
         self.len -= 1;

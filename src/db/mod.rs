@@ -151,14 +151,20 @@ impl Db {
     /// Deletes `key` if it has expired (on a primary). True if the key is logically gone,
     /// which on a replay is never.
     pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let h = self.ks.hash(key);
+        self.expire_if_needed_h(h, key)
+    }
+
+    /// `expire_if_needed` with the key's hash already known (lookups hash a key once).
+    fn expire_if_needed_h(&mut self, h: u64, key: &[u8]) -> bool {
         if self.clock.mode.get() == ExpireMode::Replay {
             return false;
         }
         let now = self.clock.now();
-        if !self.ks.get(key).is_some_and(|e| e.is_expired(now)) {
+        if !self.ks.get_h(h, key).is_some_and(|e| e.is_expired(now)) {
             return false;
         }
-        self.ks.remove(key);
+        self.ks.remove_h(h, key);
         self.note_expired(key);
         true
     }
@@ -181,7 +187,8 @@ impl Db {
     /// Read lookup: `stats` counts a keyspace hit or miss, `touch` refreshes the access clock
     /// (Redis's LOOKUP_NOSTATS and LOOKUP_NOTOUCH, inverted).
     pub fn lookup(&mut self, key: &[u8], stats: bool, touch: bool) -> Option<&Entry> {
-        if self.expire_if_needed(key) {
+        let h = self.ks.hash(key);
+        if self.expire_if_needed_h(h, key) {
             if stats {
                 self.stats.misses += 1;
             }
@@ -189,7 +196,7 @@ impl Db {
         }
         let touch = touch && !self.clock.no_touch.get();
         let clock = &self.clock;
-        match self.ks.get_mut(key) {
+        match self.ks.get_mut_h(h, key) {
             Some(e) => {
                 if stats {
                     self.stats.hits += 1;
@@ -214,14 +221,29 @@ impl Db {
 
     /// Write lookup: the caller will modify the entry, so the key counts as touched.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        if self.expire_if_needed(key) {
+        let (id, ctx) = (self.id, Rc::clone(&self.clock));
+        let e = self.get_mut_pending(key)?;
+        ctx.events.borrow_mut().push(KeyEvent { db: id, key: Key::new(key), expired: false });
+        Some(e)
+    }
+
+    /// Write lookup for a change that may still fail (INCR on a non-number): nothing is
+    /// recorded until the caller confirms with `mark_written`. One lookup instead of a read
+    /// followed by a write lookup.
+    pub fn get_mut_pending(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let h = self.ks.hash(key);
+        if self.expire_if_needed_h(h, key) {
             return None;
         }
         let clock = &self.clock;
-        let e = self.ks.get_mut(key)?;
+        let e = self.ks.get_mut_h(h, key)?;
         e.access = clock.touched_access(e.access);
-        clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: false });
         Some(e)
+    }
+
+    /// Confirms a write made through `get_mut_pending`.
+    pub fn mark_written(&mut self, key: &[u8]) {
+        self.note_touched(key);
     }
 
     /// Mutable access for changes that are not writes — a re-encoding Redis performs on its

@@ -2,13 +2,48 @@
 //! and the buffers; everything another client's command may read or change (CLIENT LIST,
 //! CLIENT KILL, WATCH invalidation, MONITOR output) lives here, in the executor's slab.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-
-use tokio::sync::Notify;
+use std::task::{Context, Poll, Waker};
 
 use crate::commands::CommandSpec;
 use crate::db::Key;
 use crate::protocol::OwnedArgs;
+
+/// Wakes a connection task from elsewhere on the executor's thread (CLIENT KILL, MONITOR
+/// output, the end of a pause). Cheaper than a `tokio::sync::Notify`, which locks a mutex on
+/// every poll: everything here runs on one thread.
+#[derive(Debug, Default)]
+pub struct Signal {
+    raised: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Signal {
+    pub fn raise(&self) {
+        self.raised.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    /// Ready (and lowered) if raised since the last poll; otherwise remembers who to wake.
+    pub fn poll_raised(&self, cx: &Context<'_>) -> Poll<()> {
+        if self.raised.replace(false) {
+            return Poll::Ready(());
+        }
+        let mut slot = self.waker.borrow_mut();
+        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *slot = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Waits until raised.
+    pub async fn raised(&self) {
+        std::future::poll_fn(|cx| self.poll_raised(cx)).await;
+    }
+}
 
 /// Reply mode set by CLIENT REPLY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +109,7 @@ pub struct Client {
     /// connection task appends them to its output at its next turn.
     pub pending_out: Vec<u8>,
     /// Wakes the connection task (new pending output, kill, unpause).
-    pub wake: Rc<Notify>,
+    pub wake: Rc<Signal>,
     /// Query/output buffer sizes last reported by the connection task (CLIENT LIST).
     pub qbuf_bytes: usize,
     pub obuf_bytes: usize,
@@ -109,7 +144,7 @@ impl Client {
             close_asap: false,
             close_after_reply: false,
             pending_out: Vec::new(),
-            wake: Rc::new(Notify::new()),
+            wake: Rc::new(Signal::default()),
             qbuf_bytes: 0,
             obuf_bytes: 0,
         }

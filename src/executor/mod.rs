@@ -95,6 +95,10 @@ pub struct Server {
     pub in_exec: bool,
     /// Wakes the server's main task when a SHUTDOWN was requested.
     pub stop: Rc<tokio::sync::Notify>,
+    /// Wall-clock time at a monotonic instant: commands read one monotonic clock and derive
+    /// Unix time from it (one clock read instead of two); the cron re-anchors it every tick
+    /// so wall-clock adjustments are followed within 1/hz seconds.
+    clock_anchor: (Instant, i64),
 }
 
 fn random_seed() -> u64 {
@@ -141,6 +145,7 @@ impl Server {
             last_save_secs: now / 1000,
             active_expire_enabled: true,
             in_exec: false,
+            clock_anchor: (Instant::now(), now),
             stop: Rc::new(tokio::sync::Notify::new()),
             config,
         };
@@ -169,16 +174,29 @@ impl Server {
         self.clients.remove(slot);
     }
 
-    /// Sets the time every database reads for the next command.
-    fn tick(&mut self) {
-        self.clock.now_ms.set(unix_ms());
+    /// Unix milliseconds at a monotonic instant.
+    fn unix_ms_at(&self, t: Instant) -> i64 {
+        let (at, ms) = self.clock_anchor;
+        ms + i64::try_from(t.saturating_duration_since(at).as_millis()).unwrap_or(0)
+    }
+
+    /// Re-anchors the derived wall clock (called by the cron).
+    pub fn resync_clock(&mut self) {
+        self.clock_anchor = (Instant::now(), unix_ms());
+    }
+
+    /// Sets the time every database reads for the next command; returns the instant.
+    fn tick(&mut self) -> Instant {
+        let t = Instant::now();
+        self.clock.now_ms.set(self.unix_ms_at(t));
         self.clock.mode.set(ExpireMode::Primary);
+        t
     }
 
     /// Runs one command from a client: Redis's processCommand.
     pub fn execute(&mut self, slot: usize, args: Args<'_>, out: &mut Out) -> Outcome {
         debug_assert!(!args.is_empty());
-        self.tick();
+        let started = self.tick();
         let before = out.len();
         {
             let c = self.clients.get_mut(slot);
@@ -187,7 +205,7 @@ impl Server {
                 c.reply_mode = ReplyMode::Skip;
             }
         }
-        let outcome = self.process(slot, args, out);
+        let outcome = self.process(slot, args, out, started);
         if outcome == Outcome::Paused {
             let c = self.clients.get_mut(slot);
             if c.reply_mode == ReplyMode::Skip {
@@ -207,7 +225,7 @@ impl Server {
         outcome
     }
 
-    fn process(&mut self, slot: usize, args: Args<'_>, out: &mut Out) -> Outcome {
+    fn process(&mut self, slot: usize, args: Args<'_>, out: &mut Out, started: Instant) -> Outcome {
         let r = match table().lookup(args) {
             Ok(r) => r,
             Err(e) => {
@@ -244,7 +262,7 @@ impl Server {
             out.simple("QUEUED");
             return Outcome::Done;
         }
-        self.call(slot, r, args, out);
+        self.call_at(slot, r, args, out, started);
         Outcome::Done
     }
 
@@ -308,13 +326,17 @@ impl Server {
     pub fn end_pause(&mut self) {
         self.pause = Pause::default();
         for (_, c) in self.clients.iter() {
-            c.wake.notify_one();
+            c.wake.raise();
         }
     }
 
     /// Runs a command whose arity and gates have been checked: Redis's `call`.
     pub fn call(&mut self, slot: usize, r: Resolved, args: Args<'_>, out: &mut Out) -> bool {
-        let start = Instant::now();
+        self.call_at(slot, r, args, out, Instant::now())
+    }
+
+    /// `call` with the instant the command started (already read by `execute`).
+    fn call_at(&mut self, slot: usize, r: Resolved, args: Args<'_>, out: &mut Out, start: Instant) -> bool {
         let before = out.len();
         let spec = r.spec;
         let res = (spec.handler)(&mut Ctx { srv: self, slot, args, out: &mut *out, spec });
@@ -393,7 +415,7 @@ impl Server {
             }
             let mc = self.clients.get_mut(m);
             mc.pending_out.extend_from_slice(&line);
-            mc.wake.notify_one();
+            mc.wake.raise();
         }
     }
 

@@ -14,10 +14,12 @@ use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
 
+use crate::executor::client::Signal;
 use crate::executor::{Outcome, Server};
 use crate::limits::{COMMANDS_PER_TURN_MAX, OUTPUT_PENDING_BYTES_MAX, READ_CHUNK_BYTES};
 use crate::protocol::{Out, ParseLimits, Parsed, RequestParser};
@@ -60,6 +62,14 @@ impl Input {
             }
         }
     }
+}
+
+/// Why a connection task woke up.
+enum Woke {
+    Bytes(usize),
+    Read,
+    Signal,
+    Eof,
 }
 
 enum Turn {
@@ -113,7 +123,7 @@ impl Connection {
                     let until = self.srv.borrow().pause.until_ms;
                     let wait_ms = u64::try_from(until - crate::executor::unix_ms()).unwrap_or(0).max(1);
                     tokio::select! {
-                        () = wake.notified() => {}
+                        () = wake.raised() => {}
                         () = tokio::time::sleep(Duration::from_millis(wait_ms)) => {}
                     }
                     continue;
@@ -125,41 +135,50 @@ impl Connection {
                 tokio::task::yield_now().await;
                 continue;
             }
-            tokio::select! {
-                r = self.read() => match r {
-                    Ok(true) => {}
-                    Ok(false) | Err(_) => break,
-                },
-                () = wake.notified() => {}
+            match self.read_or_signal(&wake).await {
+                Ok(Woke::Read | Woke::Signal | Woke::Bytes(_)) => {}
+                Ok(Woke::Eof) | Err(_) => break,
             }
         }
         self.srv.borrow_mut().disconnect(self.slot);
     }
 
-    /// Reads once; Ok(false) on end of stream.
-    async fn read(&mut self) -> std::io::Result<bool> {
+    /// Waits for input (and reads it, once) or for the client's signal, whichever comes first.
+    /// One poll function instead of a `select!`: this runs once per request.
+    async fn read_or_signal(&mut self, wake: &Signal) -> std::io::Result<Woke> {
         self.input.reserve();
-        loop {
-            let mut guard = self.sock.readable().await?;
-            let buf = &mut self.input.buf[self.input.filled..];
-            let room = buf.len();
-            match guard.try_io(|s| s.get_ref().read(buf)) {
-                Ok(Ok(0)) => return Ok(false),
-                Ok(Ok(n)) => {
-                    if n < room {
-                        guard.clear_ready();
-                    }
-                    self.input.filled += n;
-                    let mut srv = self.srv.borrow_mut();
-                    srv.stats.net_input_bytes += n as u64;
-                    srv.stats.reads_processed += 1;
-                    return Ok(true);
-                }
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Ok(Err(e)) => return Err(e),
-                Err(_would_block) => continue,
+        let sock = &self.sock;
+        let buf = &mut self.input.buf[self.input.filled..];
+        let room = buf.len();
+        let woke = std::future::poll_fn(|cx| {
+            if wake.poll_raised(cx).is_ready() {
+                return Poll::Ready(Ok(Woke::Signal));
             }
+            loop {
+                let mut guard = std::task::ready!(sock.poll_read_ready(cx))?;
+                match guard.try_io(|s| s.get_ref().read(buf)) {
+                    Ok(Ok(0)) => return Poll::Ready(Ok(Woke::Eof)),
+                    Ok(Ok(n)) => {
+                        if n < room {
+                            guard.clear_ready();
+                        }
+                        return Poll::Ready(Ok(Woke::Bytes(n)));
+                    }
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Ok(Err(e)) => return Poll::Ready(Err(e)),
+                    Err(_would_block) => {}
+                }
+            }
+        })
+        .await?;
+        if let Woke::Bytes(n) = woke {
+            self.input.filled += n;
+            let mut srv = self.srv.borrow_mut();
+            srv.stats.net_input_bytes += n as u64;
+            srv.stats.reads_processed += 1;
+            return Ok(Woke::Read);
         }
+        Ok(woke)
     }
 
     /// Runs the buffered commands (at most one turn's worth) under one borrow of the server.

@@ -81,9 +81,12 @@ pub fn run(config: Config) -> Result<i32, String> {
             log_warning!("Failed to write PID file {pidfile}: {e}");
         }
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let local = tokio::task::LocalSet::new();
-    let code = local.block_on(&rt, serve(config, listeners));
+    // A local runtime: tasks need not be Send, and there is no LocalSet layer per wake-up.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build_local(tokio::runtime::LocalOptions::default())
+        .map_err(|e| e.to_string())?;
+    let code = rt.block_on(serve(config, listeners));
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);
     }
@@ -91,11 +94,11 @@ pub fn run(config: Config) -> Result<i32, String> {
 }
 
 async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, String> {
-    for name in &config.ignored {
-        log_warning!("Directive '{name}' is accepted for compatibility but not implemented by Keel yet; it has no effect.");
-    }
     if !config.ignored.is_empty() {
-        log_warning!("Ignored directives: {}", config.ignored.join(", "));
+        log_warning!(
+            "Ignored directives (accepted for compatibility, not implemented by Keel yet, no effect): {}",
+            config.ignored.join(", ")
+        );
     }
     let port = config.port;
     let srv = Rc::new(RefCell::new(Server::new(config)));
@@ -122,7 +125,7 @@ async fn drain(srv: &Rc<RefCell<Server>>) {
         let mut s = srv.borrow_mut();
         for (_, c) in s.clients.iter_mut() {
             c.close_after_reply = true;
-            c.wake.notify_one();
+            c.wake.raise();
         }
     }
     let deadline = tokio::time::Instant::now() + Duration::from_millis(SHUTDOWN_DRAIN_MS_MAX);
@@ -187,6 +190,7 @@ async fn cron(srv: Rc<RefCell<Server>>, stop: Rc<Notify>) {
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
         let mut s = srv.borrow_mut();
         let now = unix_ms();
+        s.resync_clock();
         s.stats.sample(now);
         if s.pause.until_ms != 0 && now >= s.pause.until_ms {
             s.end_pause();
@@ -196,7 +200,7 @@ async fn cron(srv: Rc<RefCell<Server>>, stop: Rc<Notify>) {
             for (_, c) in s.clients.iter_mut() {
                 if !c.monitor && now - c.last_interaction_ms > timeout_ms {
                     c.close_asap = true;
-                    c.wake.notify_one();
+                    c.wake.raise();
                 }
             }
         }

@@ -8,3 +8,4 @@ pub mod longdouble;
 pub mod memory;
 pub mod num;
 pub mod repr;
+pub mod sys;

@@ -2,8 +2,10 @@
 //!
 //! Starts both servers (persistence off on both), then for every row (command × pipeline
 //! depth) runs `redis-benchmark` against each, alternating which goes first, for several
-//! rounds, and prints the median throughput of each, the ratio Keel/Redis and the p99
-//! latencies. Then loads the same 1,000,000 small keys into each and compares memory.
+//! rounds, and prints the median throughput of each, the median of the per-round ratios
+//! Keel/Redis with their range, the p99 latencies, each server's CPU time per operation and
+//! how busy redis-benchmark's own core was (at pipeline 1 the single-threaded client, not the
+//! server, is usually the bottleneck: see docs/performance.md). Then loads the same 1,000,000 small keys into each and compares memory.
 //! Servers are pinned to CPU 1 and the load generator to CPU 0 when `taskset` exists, so the
 //! two never compete for a core and rounds are comparable.
 
@@ -19,10 +21,10 @@ use keel::protocol::frame::Frame;
 #[derive(Parser, Debug)]
 #[command(name = "keel-bench", about = "Benchmark Keel against redis-server side by side")]
 struct Args {
-    /// Rounds per row (the median is reported).
-    #[arg(long, default_value_t = 5)]
+    /// Rounds per row (medians are reported).
+    #[arg(long, default_value_t = 7)]
     rounds: usize,
-    /// Requests per run at pipeline 1 (16x that at pipeline 16).
+    /// Requests per run at pipeline 1 (up to 8x that when pipelined).
     #[arg(long, default_value_t = 200_000)]
     requests: u64,
     /// Commands to benchmark (redis-benchmark -t names).
@@ -44,6 +46,9 @@ struct Args {
     /// (many keys expiring at once: reclaim time and GET latency meanwhile).
     #[arg(long, default_value = "throughput")]
     scenario: String,
+    /// Servers the growth and expiry scenarios run against.
+    #[arg(long, value_delimiter = ',', default_value = "keel,redis")]
+    servers: Vec<String>,
     /// Keys loaded by the growth scenario.
     #[arg(long, default_value_t = 10_000_000)]
     growth_keys: u64,
@@ -109,22 +114,55 @@ fn start(program: &str, args: &[String], tag: &str) -> (Proc, u16) {
 }
 
 /// One redis-benchmark run: (requests per second, p99 latency in ms).
-fn run_benchmark(port: u16, test: &str, pipeline: u32, requests: u64) -> (f64, f64) {
-    let f = benchmark_fields(port, test, pipeline, requests, 1_000_000);
-    (f[0], f[5])
+/// One measured run: throughput, p99 and how busy the load generator's own core was.
+struct Run {
+    rps: f64,
+    p99: f64,
+    /// redis-benchmark's CPU time over wall time: near 1.0 means the client, not the server,
+    /// set the pace, and the row compares the servers only through the client's eyes.
+    client_busy: f64,
+}
+
+fn run_benchmark(port: u16, test: &str, pipeline: u32, requests: u64) -> Run {
+    let started = std::time::Instant::now();
+    let (f, client_cpu) = benchmark_timed(port, test, pipeline, requests, 1_000_000);
+    Run { rps: f[0], p99: f[5], client_busy: client_cpu / started.elapsed().as_secs_f64() }
 }
 
 /// The CSV fields of one redis-benchmark run: rps, avg, min, p50, p95, p99, max (ms).
 fn benchmark_fields(port: u16, test: &str, pipeline: u32, requests: u64, keyspace: u64) -> Vec<f64> {
-    let out = pinned(0, "redis-benchmark")
+    benchmark_timed(port, test, pipeline, requests, keyspace).0
+}
+
+/// Runs redis-benchmark pinned to CPU 0 and returns its CSV fields and the CPU seconds it
+/// used (from the shell's `times`, so no extra tool is needed).
+fn benchmark_timed(port: u16, test: &str, pipeline: u32, requests: u64, keyspace: u64) -> (Vec<f64>, f64) {
+    let pin = if has("taskset") { "taskset -c 0 " } else { "" };
+    let script = format!("{pin}redis-benchmark \"$@\"; times");
+    let out = Command::new("bash")
+        .args(["-c", &script, "redis-benchmark"])
         .args(["-p", &port.to_string(), "-c", "50", "-r", &keyspace.to_string(), "-n", &requests.to_string(), "-P", &pipeline.to_string()])
         .args(["-t", test, "--csv"])
         .output()
-        .expect("redis-benchmark must be installed (apt-get install redis-tools)");
+        .expect("bash runs redis-benchmark");
     let text = String::from_utf8_lossy(&out.stdout);
     // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-    let line = text.lines().find(|l| !l.starts_with("\"test\"") && l.contains(',')).unwrap_or_else(|| panic!("no result: {text}"));
-    line.split(',').skip(1).map(|v| v.trim_matches('"').parse().unwrap_or(f64::NAN)).collect()
+    let line = text
+        .lines()
+        .find(|l| l.starts_with('"') && !l.starts_with("\"test\"") && l.contains(','))
+        .unwrap_or_else(|| panic!("no result (is redis-benchmark installed? apt-get install redis-tools): {text}"));
+    let fields = line.split(',').skip(1).map(|v| v.trim_matches('"').parse().unwrap_or(f64::NAN)).collect();
+    // `times` prints the shell's own user/sys, then its children's: "0m0.310s 0m3.000s".
+    let children = text.lines().last().unwrap_or("");
+    let cpu = children.split_whitespace().map(parse_times).sum();
+    (fields, cpu)
+}
+
+/// "1m2.500s" -> 62.5
+fn parse_times(v: &str) -> f64 {
+    let v = v.trim_end_matches('s');
+    let (m, s) = v.split_once('m').unwrap_or(("0", v));
+    m.parse::<f64>().unwrap_or(0.0) * 60.0 + s.parse::<f64>().unwrap_or(0.0)
 }
 
 fn int_reply(port: u16, args: &[&[u8]]) -> i64 {
@@ -134,17 +172,39 @@ fn int_reply(port: u16, args: &[&[u8]]) -> i64 {
     }
 }
 
-/// Loads `n` keys, keeping the worst SET latency: the keyspace must never stall to grow.
+/// Loads `growth_keys` keys, keeping the worst SET latency: the keyspace must never stall to
+/// grow. The client's maximum includes every preemption of either process on this shared
+/// machine, so the servers' own SLOWLOG (every command over 1 ms, with its duration) is read
+/// too: it times the command alone.
 fn scenario_growth(a: &Args, servers: &[(&str, String, Vec<String>)]) {
-    println!("| {} SETs, 50 clients, pipeline 1, random keys | ops/s | p99 ms | max ms | server-side SETs over 10 ms |", a.growth_keys);
-    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| {} SETs, 50 clients, pipeline 1, random keys | ops/s | p99 ms | client max ms | server: SETs over 1 ms | server: SETs over 10 ms | server: slowest SET ms |",
+        a.growth_keys
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for (name, program, args) in servers {
         let (_p, port) = start(program, args, name);
-        call(&mut TcpStream::connect(("127.0.0.1", port)).expect("connect"), &[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"10000"]);
+        let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        call(&mut c, &[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"1000", b"slowlog-max-len", b"1000000"]);
         let f = benchmark_fields(port, "set", 1, a.growth_keys, 1_000_000_000);
-        let slow = int_reply(port, &[b"SLOWLOG", b"LEN"]);
         let keys = int_reply(port, &[b"DBSIZE"]);
-        println!("| {name} ({keys} keys) | {:.0} | {:.3} | {:.3} | {slow} |", f[0], f[5], f[6]);
+        // SLOWLOG GET -1: every entry, each [id, time, duration µs, args, ...].
+        let durations: Vec<i64> = match request(&mut c, &[b"SLOWLOG", b"GET", b"-1"]) {
+            Frame::Array(entries) => entries
+                .iter()
+                .filter_map(|e| match e {
+                    Frame::Array(fields) => match fields.get(2) {
+                        Some(Frame::Int(us)) => Some(*us),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+            other => panic!("SLOWLOG GET: {other:?}"),
+        };
+        let over_10ms = durations.iter().filter(|&&us| us > 10_000).count();
+        let worst = durations.iter().max().map_or(0.0, |&us| us as f64 / 1000.0);
+        println!("| {name} ({keys} keys) | {:.0} | {:.3} | {:.3} | {} | {over_10ms} | {worst:.3} |", f[0], f[5], f[6], durations.len());
     }
 }
 
@@ -209,7 +269,10 @@ fn main() {
         let mut redis_args: Vec<String> =
             ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"].iter().map(|s| (*s).to_string()).collect();
         redis_args.extend(a.redis_args.iter().cloned());
-        let servers = [("keel", exe, keel_args), ("redis", "redis-server".to_string(), redis_args)];
+        let servers: Vec<_> = [("keel", exe, keel_args), ("redis", "redis-server".to_string(), redis_args)]
+            .into_iter()
+            .filter(|(name, _, _)| a.servers.iter().any(|s| s == name))
+            .collect();
         match a.scenario.as_str() {
             "growth" => scenario_growth(&a, &servers),
             "expiry" => scenario_expiry(&a, &servers),
@@ -292,41 +355,47 @@ fn throughput(a: &Args) {
         Command::new("redis-server").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     println!("reference: {}", version.trim());
     println!(
-        "| test | pipeline | keel ops/s | redis ops/s | ratio keel/redis | keel p99 ms | redis p99 ms | keel CPU µs/op | redis CPU µs/op |"
+        "| test | pipeline | keel ops/s | redis ops/s | ratio keel/redis | ratio range | keel p99 ms | redis p99 ms | keel CPU µs/op | redis CPU µs/op | client core busy |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &p in &a.pipelines {
         for t in &a.tests {
-            let n = a.requests * u64::from(p.min(16));
-            let (mut kr, mut rr, mut kp, mut rp, mut kc, mut rc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            // A pipelined run is as long as an unpipelined one at several times the rate; MSET
+            // sets ten keys a command, so it gets fewer.
+            let mut n = a.requests * u64::from(p.clamp(1, 8));
+            if t == "mset" && p > 1 {
+                n /= 4;
+            }
+            let mut keel = Vec::new();
+            let mut redis = Vec::new();
             for round in 0..a.rounds {
+                // Alternate who goes first, and pair each round: a ratio within one round is
+                // far steadier on a shared machine than a ratio of medians taken minutes apart.
                 let order = if round % 2 == 0 { [kport, rport] } else { [rport, kport] };
                 for port in order {
                     let pid = if port == kport { kpid } else { rpid };
                     let before = cpu_ticks(pid);
-                    let (rps, p99) = run_benchmark(port, t, p, n);
+                    let run = run_benchmark(port, t, p, n);
                     // Server CPU per operation: steadier than throughput on a shared machine.
                     let cpu_us = (cpu_ticks(pid) - before) as f64 * 10_000.0 / n as f64;
-                    if port == kport {
-                        kr.push(rps);
-                        kp.push(p99);
-                        kc.push(cpu_us);
-                    } else {
-                        rr.push(rps);
-                        rp.push(p99);
-                        rc.push(cpu_us);
-                    }
+                    if port == kport { &mut keel } else { &mut redis }.push((run, cpu_us));
                 }
             }
-            let (k, r) = (median(kr), median(rr));
+            let ratios: Vec<f64> = keel.iter().zip(&redis).map(|(k, r)| k.0.rps / r.0.rps).collect();
+            let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+            let col = |v: &[(Run, f64)], f: fn(&(Run, f64)) -> f64| median(v.iter().map(f).collect());
             println!(
-                "| {} | {p} | {k:.0} | {r:.0} | {:.2} | {:.3} | {:.3} | {:.2} | {:.2} |",
+                "| {} | {p} | {:.0} | {:.0} | {:.2} | {lo:.2}–{hi:.2} | {:.3} | {:.3} | {:.2} | {:.2} | {:.0}% / {:.0}% |",
                 t.to_uppercase(),
-                k / r,
-                median(kp),
-                median(rp),
-                median(kc),
-                median(rc)
+                col(&keel, |x| x.0.rps),
+                col(&redis, |x| x.0.rps),
+                median(ratios.clone()),
+                col(&keel, |x| x.0.p99),
+                col(&redis, |x| x.0.p99),
+                col(&keel, |x| x.1),
+                col(&redis, |x| x.1),
+                col(&keel, |x| x.0.client_busy) * 100.0,
+                col(&redis, |x| x.0.client_busy) * 100.0,
             );
         }
     }

@@ -75,6 +75,7 @@ pub struct Config {
     pub loglevel: String,
     pub logfile: String,
     pub pidfile: String,
+    pub jemalloc_bg_thread: bool,
 }
 
 impl Default for Config {
@@ -109,6 +110,7 @@ impl Default for Config {
             loglevel: String::new(),
             logfile: String::new(),
             pidfile: String::new(),
+            jemalloc_bg_thread: true,
         };
         c.refresh();
         c
@@ -292,6 +294,7 @@ impl Config {
         self.loglevel = text(self, "loglevel");
         self.logfile = text(self, "logfile");
         self.pidfile = text(self, "pidfile");
+        self.jemalloc_bg_thread = text(self, "jemalloc-bg-thread") == "yes";
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());
     }
 

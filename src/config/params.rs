@@ -108,7 +108,7 @@ pub const PARAMS: &[Param] = &[
     p("ignore-warnings", Str, "", 0),
     p("io-threads", Int(1, 128), "1", IMMUTABLE | KEEL),
     p("io-threads-do-reads", Bool, "no", IMMUTABLE | KEEL),
-    p("jemalloc-bg-thread", Bool, "yes", 0),
+    p("jemalloc-bg-thread", Bool, "yes", KEEL),
     p("latency-monitor-threshold", Int(0, i64::MAX), "0", KEEL),
     p("latency-tracking", Bool, "yes", KEEL),
     p("latency-tracking-info-percentiles", List, "50 99 99.9", KEEL),

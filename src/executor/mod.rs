@@ -159,6 +159,7 @@ impl Server {
         self.clock.lfu_log_factor.set(self.config.lfu_log_factor);
         self.clock.lfu_decay_minutes.set(self.config.lfu_decay_time_min);
         self.slowlog.entries.truncate(self.config.slowlog_max_len);
+        crate::util::memory::set_background_thread(self.config.jemalloc_bg_thread);
     }
 
     pub fn connect(&mut self, addr: String, laddr: String, fd: i32) -> usize {

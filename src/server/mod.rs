@@ -171,6 +171,9 @@ fn start_connection(srv: &Rc<RefCell<Server>>, stream: std::net::TcpStream, peer
     }
     let _ = stream.set_nodelay(true);
     let mut s = srv.borrow_mut();
+    if s.config.tcp_keepalive_secs > 0 {
+        crate::util::sys::set_tcp_keepalive(fd, s.config.tcp_keepalive_secs);
+    }
     if s.clients.len() as u64 >= s.config.maxclients {
         s.stats.rejected_connections += 1;
         let _ = std::io::Write::write_all(&mut &stream, b"-ERR max number of clients reached\r\n");

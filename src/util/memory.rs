@@ -26,6 +26,15 @@ pub fn allocated() -> u64 {
     stats::allocated::read().map_or(0, |v| v as u64)
 }
 
+/// Lets jemalloc purge freed pages from its own background threads (`jemalloc-bg-thread`,
+/// on by default as in Redis) instead of inside whichever allocation crosses a decay
+/// deadline — on the executor thread that is a stall of a command.
+pub fn set_background_thread(on: bool) {
+    if tikv_jemalloc_ctl::background_thread::read().ok() != Some(on) {
+        let _ = tikv_jemalloc_ctl::background_thread::write(on);
+    }
+}
+
 pub fn sample() -> Sample {
     use tikv_jemalloc_ctl::{epoch, stats};
     let _ = epoch::advance();
@@ -69,4 +78,15 @@ pub fn cpu_seconds(path: &str) -> (f64, f64) {
 pub fn os_name() -> String {
     let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string()).unwrap_or_default();
     format!("{} {}", read("/proc/sys/kernel/ostype"), read("/proc/sys/kernel/osrelease"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn background_purging_follows_the_setting() {
+        super::set_background_thread(true);
+        assert_eq!(tikv_jemalloc_ctl::background_thread::read().ok(), Some(true));
+        super::set_background_thread(false);
+        assert_eq!(tikv_jemalloc_ctl::background_thread::read().ok(), Some(false));
+    }
 }

@@ -13,3 +13,50 @@ pub fn lower_thread_priority() {
         libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
+
+/// Turns on TCP keepalive the way Redis does for `tcp-keepalive N`: the first probe after `secs`
+/// idle seconds, then every `secs / 3`, and the peer is dropped after 3 unanswered probes. Dead
+/// peers (a client host that vanished) are noticed instead of holding a client slot forever.
+pub fn set_tcp_keepalive(fd: std::os::fd::RawFd, secs: u64) {
+    let idle = libc::c_int::try_from(secs.max(1)).unwrap_or(libc::c_int::MAX);
+    let opts = [
+        (libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (idle / 3).max(1)),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3),
+    ];
+    for (level, name, value) in opts {
+        // SAFETY: `value` lives across the call and its size is passed; the fd is a socket the
+        // caller owns. A failure (not a TCP socket) only leaves keepalive off.
+        unsafe {
+            libc::setsockopt(fd, level, name, std::ptr::from_ref(&value).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    fn sockopt(fd: std::os::fd::RawFd, level: libc::c_int, name: libc::c_int) -> libc::c_int {
+        let mut v: libc::c_int = -1;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `v` and `len` outlive the call and `len` is v's size.
+        let rc = unsafe { libc::getsockopt(fd, level, name, std::ptr::from_mut(&mut v).cast(), &mut len) };
+        assert_eq!(rc, 0, "getsockopt");
+        v
+    }
+
+    #[test]
+    fn keepalive_follows_redis_timers() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let fd = s.as_raw_fd();
+        assert_eq!(sockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 0);
+        super::set_tcp_keepalive(fd, 300);
+        assert_eq!(sockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 300);
+        assert_eq!(sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 100);
+        assert_eq!(sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 3);
+    }
+}

@@ -1,4 +1,11 @@
-//! Storage: everything that touches files. For now the one durable-replace helper; the log,
-//! snapshots and the I/O trait that lets tests inject faults come with the durability issues.
+//! Storage: everything that touches files, behind the `io::Fs` trait.
+//!
+//! - `io`: the trait, the real implementation, and the one durable-replace helper.
+//! - `sim`: a hostile in-memory file system for tests (lost unsynced pages, torn writes,
+//!   failed fsync, a full disk).
+//! - `segment`, `record`: the log's byte format (docs/format/log.md).
 
 pub mod io;
+pub mod record;
+pub mod segment;
+pub mod sim;

@@ -34,6 +34,20 @@ pub fn set_tcp_keepalive(fd: std::os::fd::RawFd, secs: u64) {
     }
 }
 
+/// Takes an exclusive flock on `f` without waiting; `WouldBlock` if another open file holds
+/// it. The lock lives as long as the file stays open, and the kernel drops it if the process
+/// dies, so a crashed server never leaves a stale lock behind.
+pub fn try_lock_exclusive(f: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock takes the raw fd of a file borrowed for the duration of the call.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::fd::AsRawFd;

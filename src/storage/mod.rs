@@ -6,6 +6,8 @@
 //! - `segment`, `record`: the log's byte format (docs/format/log.md).
 
 pub mod io;
+pub mod log_reader;
 pub mod record;
+pub mod recovery;
 pub mod segment;
 pub mod sim;

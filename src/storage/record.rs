@@ -37,7 +37,7 @@ impl Record<'_> {
 /// Why bytes at a position are not a valid record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decode {
-    /// Fewer than a header's bytes left, or an all-zero header: the log ends here.
+    /// No bytes left, or only zeros where the next header would be: the log ends here.
     End,
     /// Not a valid record (torn, corrupt, or not a record at all).
     Bad(&'static str),
@@ -75,10 +75,11 @@ pub fn encode(out: &mut Vec<u8>, log_id: u64, rec: &Record<'_>) {
 
 /// Decodes the record at the start of `bytes`, which must sit at log offset `offset`.
 pub fn decode(bytes: &[u8], log_id: u64, offset: u64, payload_max_bytes: u64) -> Result<Record<'_>, Decode> {
-    let Some(h) = bytes.get(..RECORD_HEADER_BYTES) else { return Err(Decode::End) };
-    if h.iter().all(|&b| b == 0) {
+    let head = &bytes[..bytes.len().min(RECORD_HEADER_BYTES)];
+    if head.iter().all(|&b| b == 0) {
         return Err(Decode::End);
     }
+    let Some(h) = bytes.get(..RECORD_HEADER_BYTES) else { return Err(Decode::Bad("record header cut short")) };
     let u64_at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().expect("8 bytes"));
     let len = u32::from_le_bytes(h[0..4].try_into().expect("4 bytes"));
     let stored_crc = u32::from_le_bytes(h[4..8].try_into().expect("4 bytes"));

@@ -1,0 +1,324 @@
+//! Opening the log on start-up: check every segment and record in order, hand each valid
+//! record to the caller's apply function, and decide what a damaged end means. The cases are
+//! lettered as in docs/recovery.md; a refusal names the file, the offset and the repair tool.
+//!
+//! Invariant: nothing that may have been acknowledged is dropped. Only an end that no later
+//! record proves durable is truncated, and only in the last segment (the writer syncs a
+//! segment completely before it starts the next).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::io::{read_all, Fs};
+use super::log_reader::{scan, Stop};
+use super::record::Record;
+use super::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub payload_max_bytes: u64,
+    /// `aof-load-truncated`: truncate an unsynced tail (yes, the default) or refuse to start.
+    pub load_truncated: bool,
+}
+
+/// A segment that recovery kept, and where its records end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentMeta {
+    pub base_offset: u64,
+    pub path: PathBuf,
+    /// Byte position just past the last record.
+    pub end_pos: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// None when the directory holds no segment yet.
+    pub log_id: Option<u64>,
+    pub segments: Vec<SegmentMeta>,
+    /// The log offset after the last valid record.
+    pub end_offset: u64,
+    pub records: u64,
+    /// Bytes of unsynced tail removed (case B), or of a half-created last segment (case E).
+    pub truncated_bytes: u64,
+}
+
+/// Why the log cannot be opened as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryError {
+    pub case: char,
+    pub file: PathBuf,
+    pub offset: Option<u64>,
+    pub reason: String,
+}
+
+impl fmt::Display for RecoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Bad log file {}", self.file.display())?;
+        if let Some(o) = self.offset {
+            write!(f, " at log offset {o}")?;
+        }
+        write!(f, ": {} (case {} in docs/recovery.md).", self.reason, self.case)?;
+        if self.case != 'I' {
+            let dir = self.file.parent().map_or_else(String::new, |d| d.display().to_string());
+            write!(f, " Make a backup of {dir}, then inspect it with `aof-inspect {dir}` and fix it with `aof-repair {dir}`.")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RecoveryError {}
+
+fn refuse(case: char, file: &Path, offset: Option<u64>, reason: impl Into<String>) -> RecoveryError {
+    RecoveryError { case, file: file.to_path_buf(), offset, reason: reason.into() }
+}
+
+/// Reads the log in `dir`, calling `apply` with every valid record in order, repairs an
+/// unsynced tail, and returns where the log ends.
+pub fn recover(
+    fs: &dyn Fs,
+    dir: &Path,
+    opts: &Options,
+    apply: &mut dyn FnMut(&Record<'_>) -> Result<(), String>,
+) -> Result<Recovered, RecoveryError> {
+    let io_err = |file: &Path, e: std::io::Error| refuse('X', file, None, format!("cannot read: {e}"));
+    let names = match fs.list(dir) {
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovered::default()),
+        Err(e) => return Err(io_err(dir, e)),
+    };
+    let mut bases: Vec<u64> = names.iter().filter_map(|n| segment::parse_file_name(n)).collect();
+    bases.sort_unstable();
+    let mut out = Recovered::default();
+    for (i, &base) in bases.iter().enumerate() {
+        let last = i + 1 == bases.len();
+        let path = dir.join(segment::file_name(base));
+        let file = fs.open(&path, last).map_err(|e| io_err(&path, e))?;
+        let bytes = read_all(file.as_ref()).map_err(|e| io_err(&path, e))?;
+        let header = match SegmentHeader::decode(&bytes) {
+            Ok(h) => h,
+            // E: the last segment was being created when the process died: no record in it
+            // can have been acknowledged (the header is synced before any record is written).
+            Err(_) if last && bytes.len() <= SEGMENT_HEADER_BYTES + 40 && bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0) => {
+                drop(file);
+                fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
+                out.truncated_bytes += bytes.len() as u64;
+                break;
+            }
+            Err(reason) => {
+                let case = if reason.contains("newer Keel") { 'I' } else { 'F' };
+                return Err(refuse(case, &path, Some(base), reason));
+            }
+        };
+        check_header(&header, base, &path, &out)?;
+        out.log_id = Some(header.log_id);
+        let stop = scan(&bytes, header.log_id, base, opts.payload_max_bytes, |_, rec| {
+            out.records += 1;
+            apply(rec)
+        })
+        .map_err(|e| refuse('X', &path, None, format!("applying a record failed: {e}")))?;
+        let end_pos = match stop {
+            Stop::Clean { pos } => pos,
+            Stop::Bad { offset, reason, .. } if !last => {
+                return Err(refuse('D', &path, Some(offset), format!("{reason} in a segment that later segments follow")));
+            }
+            Stop::Bad { offset, reason, later: Some(l), .. } if l.durable_offset > offset => {
+                return Err(refuse(
+                    'C',
+                    &path,
+                    Some(offset),
+                    format!("{reason}, but the record at offset {} shows the log was durable up to {}", l.offset, l.durable_offset),
+                ));
+            }
+            Stop::Bad { pos, offset, reason, .. } => {
+                if !opts.load_truncated {
+                    return Err(refuse('B', &path, Some(offset), format!("{reason} at the end of the log, and aof-load-truncated is no")));
+                }
+                let mut file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
+                file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
+                out.truncated_bytes += bytes.len() as u64 - pos;
+                pos
+            }
+        };
+        out.end_offset = offset_at(base, end_pos);
+        out.segments.push(SegmentMeta { base_offset: base, path, end_pos });
+    }
+    Ok(out)
+}
+
+/// Cases F, G, H: a header that contradicts its name or the segments before it.
+fn check_header(h: &SegmentHeader, base: u64, path: &Path, so_far: &Recovered) -> Result<(), RecoveryError> {
+    if h.base_offset != base {
+        return Err(refuse('G', path, Some(base), format!("the header says the segment starts at offset {}", h.base_offset)));
+    }
+    if let Some(id) = so_far.log_id {
+        if h.log_id != id {
+            return Err(refuse('H', path, Some(base), format!("segment of another log (log id {:016x}, expected {id:016x})", h.log_id)));
+        }
+        if base != so_far.end_offset {
+            let what = if base > so_far.end_offset { "missing log between" } else { "segments overlap between" };
+            return Err(refuse('F', path, Some(base), format!("{what} offsets {} and {base}", so_far.end_offset)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::io::write_all_at;
+    use crate::storage::record::{encode, encode_effect, KIND_EFFECTS};
+    use crate::storage::sim::SimFs;
+
+    const ID: u64 = 7;
+    const OPTS: Options = Options { payload_max_bytes: 1 << 20, load_truncated: true };
+
+    /// Writes segments of `per` records each; every record claims durability up to itself
+    /// minus `lag`. Returns the (path, pos, offset) of every record.
+    fn write_log(fs: &SimFs, dir: &Path, segments: usize, per: usize, lag: u64) -> Vec<(PathBuf, u64, u64)> {
+        fs.create_dir_all(dir).unwrap();
+        let mut at = Vec::new();
+        let mut offset = 0;
+        for _ in 0..segments {
+            let path = dir.join(segment::file_name(offset));
+            let mut b = SegmentHeader { log_id: ID, base_offset: offset, created_ms: 0 }.encode().to_vec();
+            for i in 0..per {
+                let pos = b.len() as u64;
+                let mut p = Vec::new();
+                encode_effect(&mut p, 0, &[b"INCR", format!("k{i}").as_bytes()]);
+                encode(
+                    &mut b,
+                    ID,
+                    &Record { kind: KIND_EFFECTS, offset, timestamp_ms: 0, durable_offset: offset.saturating_sub(lag), payload: &p },
+                );
+                at.push((path.clone(), pos, offset));
+                offset = offset_at(at.last().unwrap().2 - (pos - 64), b.len() as u64);
+            }
+            let mut f = fs.create(&path).unwrap();
+            write_all_at(f.as_mut(), 0, &b).unwrap();
+            f.sync_data().unwrap();
+        }
+        fs.sync_dir(dir).unwrap();
+        at
+    }
+
+    fn run(fs: &SimFs, dir: &Path) -> (Result<Recovered, RecoveryError>, Vec<u64>) {
+        let mut seen = Vec::new();
+        let r = recover(fs, dir, &OPTS, &mut |rec| {
+            seen.push(rec.offset);
+            Ok(())
+        });
+        (r, seen)
+    }
+
+    #[test]
+    fn a_clean_log_replays_every_record_across_segments() {
+        let fs = SimFs::new(1);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 3, 4, 0);
+        let (r, seen) = run(&fs, dir);
+        let r = r.unwrap();
+        assert_eq!(seen, at.iter().map(|a| a.2).collect::<Vec<_>>());
+        assert_eq!((r.records, r.truncated_bytes, r.segments.len(), r.log_id), (12, 0, 3, Some(ID)));
+        assert!(r.end_offset > at.last().unwrap().2);
+        assert_eq!(run(&fs, Path::new("/nothing")).0.unwrap(), Recovered::default());
+    }
+
+    #[test]
+    fn case_b_torn_tail_is_truncated_and_counted() {
+        let fs = SimFs::new(2);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 2, 3, 1_000_000);
+        let (path, pos, _) = at.last().unwrap().clone();
+        let len = fs.contents(&path).unwrap().len() as u64;
+        let mut f = fs.open(&path, true).unwrap();
+        f.set_len(pos + 10).unwrap();
+        let (r, seen) = run(&fs, dir);
+        let r = r.unwrap();
+        assert_eq!(seen.len(), 5);
+        assert_eq!(r.truncated_bytes, 10);
+        assert_eq!(fs.contents(&path).unwrap().len() as u64, pos, "tail cut at the bad record");
+        assert!(len > pos + 10);
+        assert_eq!(run(&fs, dir).0.unwrap().truncated_bytes, 0, "a second start finds a clean log");
+    }
+
+    #[test]
+    fn case_c_damage_proven_durable_refuses_to_start() {
+        let fs = SimFs::new(3);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 1, 5, 0);
+        fs.flip_bit(&at[1].0, at[1].1 as usize + 44, 2).unwrap();
+        let err = run(&fs, dir).0.unwrap_err();
+        assert_eq!((err.case, err.offset), ('C', Some(at[1].2)));
+        let msg = err.to_string();
+        assert!(msg.contains("00000000000000000000.seg") && msg.contains("aof-repair"), "{msg}");
+    }
+
+    #[test]
+    fn case_d_damage_before_a_later_segment_refuses_to_start() {
+        let fs = SimFs::new(4);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 2, 3, 1_000_000);
+        fs.flip_bit(&at[2].0, at[2].1 as usize + 50, 0).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'D');
+    }
+
+    #[test]
+    fn case_e_half_created_last_segment_is_removed() {
+        let fs = SimFs::new(5);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 1, 2, 0);
+        let r0 = run(&fs, dir).0.unwrap();
+        let next = dir.join(segment::file_name(r0.end_offset));
+        let mut f = fs.create(&next).unwrap();
+        write_all_at(f.as_mut(), 0, &[0x4b, 0x45, 0x45]).unwrap();
+        let r = run(&fs, dir).0.unwrap();
+        assert_eq!((r.records, r.truncated_bytes, r.segments.len()), (2, 3, 1));
+        assert_eq!(fs.list(dir).unwrap(), vec![at[0].0.file_name().unwrap().to_string_lossy().into_owned()]);
+    }
+
+    #[test]
+    fn cases_f_g_h_i_refuse_with_their_letter() {
+        // F: a missing middle segment.
+        let fs = SimFs::new(6);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 3, 2, 0);
+        fs.remove(&at[2].0).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'F');
+        // G: a segment renamed to another offset.
+        let fs = SimFs::new(7);
+        let at = write_log(&fs, dir, 2, 2, 0);
+        fs.rename(&at[2].0, &dir.join(segment::file_name(at[2].2 + 1))).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'G');
+        // H: a segment from another log.
+        let fs = SimFs::new(8);
+        let at = write_log(&fs, dir, 2, 2, 0);
+        let mut f = fs.open(&at[2].0, true).unwrap();
+        let h = SegmentHeader { log_id: ID + 1, base_offset: at[2].2, created_ms: 0 }.encode();
+        write_all_at(f.as_mut(), 0, &h).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'H');
+        // I: a newer format version.
+        let fs = SimFs::new(9);
+        let at = write_log(&fs, dir, 1, 2, 0);
+        let mut h = SegmentHeader { log_id: ID, base_offset: 0, created_ms: 0 }.encode();
+        h[8] = 9;
+        let crc = crc32fast::hash(&h[..60]);
+        h[60..].copy_from_slice(&crc.to_le_bytes());
+        write_all_at(fs.open(&at[0].0, true).unwrap().as_mut(), 0, &h).unwrap();
+        let err = run(&fs, dir).0.unwrap_err();
+        assert_eq!(err.case, 'I');
+        assert!(err.to_string().contains("newer Keel"), "{err}");
+    }
+
+    #[test]
+    fn aof_load_truncated_no_refuses_a_torn_tail() {
+        let fs = SimFs::new(10);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 1, 3, 1_000_000);
+        let (path, pos, _) = at.last().unwrap().clone();
+        fs.open(&path, true).unwrap().set_len(pos + 3).unwrap();
+        let opts = Options { load_truncated: false, ..OPTS };
+        let err = recover(&fs, dir, &opts, &mut |_| Ok(())).unwrap_err();
+        assert_eq!(err.case, 'B');
+        assert!(err.reason.contains("aof-load-truncated is no"));
+    }
+}

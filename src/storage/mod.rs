@@ -7,6 +7,7 @@
 
 pub mod io;
 pub mod log_reader;
+pub mod log_writer;
 pub mod record;
 pub mod recovery;
 pub mod segment;

@@ -1,0 +1,523 @@
+//! The log writer: the executor appends records to a shared batch; a writer thread writes
+//! each batch to the active segment and fsyncs it (group commit), then publishes the durable
+//! offset and calls `on_durable` so the executor can release held replies.
+//!
+//! Invariants (asserted): `durable_offset <= written_offset <= appended end`; records reach
+//! the file in offset order; a segment is synced completely before the next one gets a record;
+//! a segment's header and directory entry are synced before its first record is written.
+//!
+//! Failures: an fsync error is never retried (Linux may have dropped the pages it failed to
+//! write, so a retry could report success for data that is gone): the writer stops for good and
+//! `failure` says why. A full disk (ENOSPC) keeps the batch and retries until space returns;
+//! `failure` reports it meanwhile, and clears when the write goes through.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::io::{write_all_at, Fs, LogFile};
+use super::record::{self, Record};
+use super::segment::{self, SegmentHeader, SEGMENT_HEADER_BYTES};
+
+/// How often a writer blocked by a full disk tries again.
+const DISK_FULL_RETRY_MS: u64 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    /// fdatasync after every batch; replies wait for it.
+    Always,
+    /// fdatasync at most once a second.
+    EverySec,
+    /// Never; the kernel writes back when it likes.
+    No,
+}
+
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    pub segment_size_bytes: u64,
+    pub fsync: Fsync,
+}
+
+/// Where the log continues: from recovery, or a new log.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub log_id: u64,
+    pub end_offset: u64,
+    /// The last segment and the byte position after its last record, to keep appending to.
+    pub last_segment: Option<(PathBuf, u64, u64)>,
+}
+
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    /// Log end offset after each record in `bytes`, to split the batch at segment boundaries.
+    record_ends: Vec<u64>,
+    /// Log offset of `bytes[0]`.
+    start_offset: u64,
+    /// End offset of everything appended so far.
+    end_offset: u64,
+    stop: bool,
+}
+
+struct Shared {
+    batch: Mutex<Batch>,
+    wake: Condvar,
+    written_offset: AtomicU64,
+    durable_offset: AtomicU64,
+    failure: Mutex<Option<String>>,
+    fsync: Mutex<Fsync>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub struct LogWriter {
+    shared: Arc<Shared>,
+    log_id: u64,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LogWriter {
+    /// Starts the writer thread. `on_durable` runs on that thread after each advance of the
+    /// durable (or, without `always`, written) offset.
+    pub fn start(
+        fs: Arc<dyn Fs>,
+        dir: &Path,
+        resume: &Resume,
+        opts: WriterOptions,
+        on_durable: Box<dyn Fn(u64) + Send>,
+    ) -> std::io::Result<Self> {
+        fs.create_dir_all(dir)?;
+        let active = match &resume.last_segment {
+            Some((path, base, pos)) => Active { file: fs.open(path, true)?, base: *base, pos: *pos },
+            None => Active::create(fs.as_ref(), dir, resume.log_id, resume.end_offset)?,
+        };
+        let shared = Arc::new(Shared {
+            batch: Mutex::new(Batch { start_offset: resume.end_offset, end_offset: resume.end_offset, ..Batch::default() }),
+            wake: Condvar::new(),
+            written_offset: AtomicU64::new(resume.end_offset),
+            durable_offset: AtomicU64::new(resume.end_offset),
+            failure: Mutex::new(None),
+            fsync: Mutex::new(opts.fsync),
+        });
+        let mut t = Thread {
+            fs,
+            dir: dir.to_path_buf(),
+            log_id: resume.log_id,
+            opts,
+            active,
+            shared: shared.clone(),
+            on_durable,
+            last_sync: std::time::Instant::now(),
+        };
+        let thread = std::thread::Builder::new().name("keel-log".into()).spawn(move || t.run())?;
+        Ok(Self { shared, log_id: resume.log_id, thread: Some(thread) })
+    }
+
+    /// Appends one record and returns the log offset just past it. Never blocks on I/O.
+    pub fn append(&self, kind: u8, timestamp_ms: u64, payload: &[u8]) -> u64 {
+        let durable = self.durable_offset();
+        let mut b = lock(&self.shared.batch);
+        assert!(!b.stop, "append after shutdown");
+        let offset = b.end_offset;
+        let rec = Record { kind, offset, timestamp_ms, durable_offset: durable.min(offset), payload };
+        record::encode(&mut b.bytes, self.log_id, &rec);
+        b.end_offset = rec.end_offset();
+        let end = b.end_offset;
+        b.record_ends.push(end);
+        drop(b);
+        self.shared.wake.notify_one();
+        end
+    }
+
+    /// Everything below this offset is on disk (fsynced).
+    pub fn durable_offset(&self) -> u64 {
+        self.shared.durable_offset.load(Ordering::Acquire)
+    }
+
+    /// Everything below this offset has been written to the file (not necessarily synced).
+    pub fn written_offset(&self) -> u64 {
+        self.shared.written_offset.load(Ordering::Acquire)
+    }
+
+    /// Why the log cannot take writes now, if it cannot.
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.shared.failure).clone()
+    }
+
+    pub fn set_fsync(&self, fsync: Fsync) {
+        *lock(&self.shared.fsync) = fsync;
+        self.shared.wake.notify_one();
+    }
+
+    /// Writes and syncs everything appended, then stops the thread.
+    pub fn shutdown(mut self) -> Option<String> {
+        self.stop();
+        self.failure()
+    }
+
+    fn stop(&mut self) {
+        lock(&self.shared.batch).stop = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The segment being appended to.
+struct Active {
+    file: Box<dyn LogFile>,
+    base: u64,
+    /// Byte position for the next record.
+    pos: u64,
+}
+
+impl Active {
+    /// Creates the segment starting at `base`: header written and synced, directory synced,
+    /// before any record goes in (recovery's case E relies on it).
+    fn create(fs: &dyn Fs, dir: &Path, log_id: u64, base: u64) -> std::io::Result<Self> {
+        let path = dir.join(segment::file_name(base));
+        let mut file = fs.create(&path)?;
+        let created_ms = u64::try_from(crate::executor::unix_ms()).unwrap_or(0);
+        write_all_at(file.as_mut(), 0, &SegmentHeader { log_id, base_offset: base, created_ms }.encode())?;
+        file.sync_data()?;
+        fs.sync_dir(dir)?;
+        Ok(Self { file, base, pos: SEGMENT_HEADER_BYTES as u64 })
+    }
+
+    fn end_offset(&self) -> u64 {
+        segment::offset_at(self.base, self.pos)
+    }
+}
+
+struct Thread {
+    fs: Arc<dyn Fs>,
+    dir: PathBuf,
+    log_id: u64,
+    opts: WriterOptions,
+    active: Active,
+    shared: Arc<Shared>,
+    on_durable: Box<dyn Fn(u64) + Send>,
+    last_sync: std::time::Instant,
+}
+
+impl Thread {
+    fn run(&mut self) {
+        loop {
+            let (bytes, ends, start, stop) = {
+                let mut b = lock(&self.shared.batch);
+                while b.bytes.is_empty() && !b.stop {
+                    let timeout = Duration::from_millis(if self.unsynced() { 50 } else { 1000 });
+                    b = self.shared.wake.wait_timeout(b, timeout).map_or_else(|e| e.into_inner().0, |r| r.0);
+                    if self.unsynced() && self.sync_due() {
+                        break;
+                    }
+                }
+                let start = b.start_offset;
+                b.start_offset = b.end_offset;
+                (std::mem::take(&mut b.bytes), std::mem::take(&mut b.record_ends), start, b.stop)
+            };
+            if !bytes.is_empty() && self.write_batch(&bytes, &ends, start).is_err() {
+                return;
+            }
+            if (self.sync_due() || stop) && self.sync().is_err() {
+                return;
+            }
+            if stop {
+                return;
+            }
+        }
+    }
+
+    fn unsynced(&self) -> bool {
+        self.shared.durable_offset.load(Ordering::Acquire) < self.shared.written_offset.load(Ordering::Acquire)
+    }
+
+    fn sync_due(&self) -> bool {
+        match *lock(&self.shared.fsync) {
+            Fsync::Always => true,
+            Fsync::EverySec => self.last_sync.elapsed() >= Duration::from_secs(1),
+            Fsync::No => false,
+        }
+    }
+
+    /// Writes a batch, rolling segments at record boundaries. Retries a full disk until it
+    /// succeeds; any other error stops the writer.
+    fn write_batch(&mut self, bytes: &[u8], ends: &[u64], start: u64) -> Result<(), ()> {
+        assert_eq!(start, self.active.end_offset(), "batch does not continue the log");
+        let mut from = 0usize;
+        let mut i = 0;
+        while from < bytes.len() {
+            if self.active.pos >= self.opts.segment_size_bytes && self.active.pos > SEGMENT_HEADER_BYTES as u64 {
+                self.roll()?;
+                continue;
+            }
+            // Records up to the segment size (at least one: a record may overrun it).
+            let room = self.opts.segment_size_bytes.saturating_sub(self.active.pos);
+            let mut to = from;
+            while i < ends.len() {
+                let end = usize::try_from(ends[i] - start).expect("batch fits in memory");
+                if to > from && (end - from) as u64 > room {
+                    break;
+                }
+                to = end;
+                i += 1;
+            }
+            assert!(to > from, "at least one record per write");
+            self.retry_full_disk(|a| write_all_at(a.file.as_mut(), a.pos, &bytes[from..to]))?;
+            self.active.pos += (to - from) as u64;
+            from = to;
+            let written = self.active.end_offset();
+            self.shared.written_offset.store(written, Ordering::Release);
+            if *lock(&self.shared.fsync) != Fsync::Always {
+                (self.on_durable)(written);
+            }
+        }
+        Ok(())
+    }
+
+    /// Syncs the active segment completely and starts the next one at the log's end.
+    fn roll(&mut self) -> Result<(), ()> {
+        self.sync()?;
+        let base = self.active.end_offset();
+        let (fs, dir, id) = (self.fs.clone(), self.dir.clone(), self.log_id);
+        let next = self.retry_full_disk_value(|| Active::create(fs.as_ref(), &dir, id, base))?;
+        self.active = next;
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), ()> {
+        let written = self.shared.written_offset.load(Ordering::Acquire);
+        if written == self.shared.durable_offset.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if let Err(e) = self.active.file.sync_data() {
+            // Never retried: the kernel may have dropped the pages it could not write.
+            self.fail(format!("fsync of the log failed: {e}; writes are refused until a restart recovers from what is on disk"));
+            return Err(());
+        }
+        self.last_sync = std::time::Instant::now();
+        let before = self.shared.durable_offset.swap(written, Ordering::AcqRel);
+        assert!(before <= written, "durable offset went back from {before} to {written}");
+        (self.on_durable)(written);
+        Ok(())
+    }
+
+    fn retry_full_disk(&mut self, mut op: impl FnMut(&mut Active) -> std::io::Result<()>) -> Result<(), ()> {
+        loop {
+            match op(&mut self.active) {
+                Ok(()) => {
+                    self.clear_disk_full();
+                    return Ok(());
+                }
+                Err(e) => self.wait_or_fail(&e)?,
+            }
+        }
+    }
+
+    fn retry_full_disk_value<T>(&mut self, mut op: impl FnMut() -> std::io::Result<T>) -> Result<T, ()> {
+        loop {
+            match op() {
+                Ok(v) => {
+                    self.clear_disk_full();
+                    return Ok(v);
+                }
+                Err(e) => self.wait_or_fail(&e)?,
+            }
+        }
+    }
+
+    /// ENOSPC: report it and wait for space (or shutdown). Anything else is fatal.
+    fn wait_or_fail(&mut self, e: &std::io::Error) -> Result<(), ()> {
+        if e.raw_os_error() != Some(libc::ENOSPC) {
+            self.fail(format!("writing the log failed: {e}"));
+            return Err(());
+        }
+        *lock(&self.shared.failure) = Some(format!("the disk is full: {e}; writes are held until space returns"));
+        std::thread::sleep(Duration::from_millis(DISK_FULL_RETRY_MS));
+        Ok(())
+    }
+
+    fn clear_disk_full(&self) {
+        let mut f = lock(&self.shared.failure);
+        if f.as_deref().is_some_and(|m| m.starts_with("the disk is full")) {
+            *f = None;
+        }
+    }
+
+    fn fail(&self, why: String) {
+        crate::log_warning!("{why}");
+        *lock(&self.shared.failure) = Some(why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::record::{encode_effect, KIND_EFFECTS};
+    use crate::storage::recovery::{recover, Options};
+    use crate::storage::sim::{Faults, SimFs};
+    use std::sync::mpsc;
+
+    const DIR: &str = "/data/log";
+
+    fn payload(i: usize) -> Vec<u8> {
+        let mut p = Vec::new();
+        encode_effect(&mut p, 0, &[b"SET", format!("key:{i}").as_bytes(), &[b'v'; 100]]);
+        p
+    }
+
+    fn start(fs: &SimFs, resume: &Resume, segment_size_bytes: u64, fsync: Fsync) -> (LogWriter, mpsc::Receiver<u64>) {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let w = LogWriter::start(
+            Arc::new(fs.clone()),
+            Path::new(DIR),
+            resume,
+            WriterOptions { segment_size_bytes, fsync },
+            Box::new(move |o| {
+                let _ = lock(&tx).send(o);
+            }),
+        )
+        .unwrap();
+        (w, rx)
+    }
+
+    /// Appends records `range` (with side effects, in order) and returns the last end offset.
+    fn append_all(w: &LogWriter, range: std::ops::Range<usize>) -> u64 {
+        let mut end = 0;
+        for i in range {
+            end = w.append(KIND_EFFECTS, 1, &payload(i));
+        }
+        end
+    }
+
+    /// Waits (bounded) until the writer reports a failure, and returns it.
+    fn wait_failure(w: &LogWriter) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(f) = w.failure() {
+                return f;
+            }
+            assert!(std::time::Instant::now() < deadline, "no failure reported");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn new_log() -> Resume {
+        Resume { log_id: 99, end_offset: 0, last_segment: None }
+    }
+
+    fn wait_durable(w: &LogWriter, rx: &mpsc::Receiver<u64>, offset: u64) {
+        while w.durable_offset() < offset {
+            rx.recv_timeout(Duration::from_secs(10)).expect("durable offset advances");
+        }
+    }
+
+    fn recovered_offsets(fs: &SimFs) -> (Vec<u64>, crate::storage::recovery::Recovered) {
+        let mut seen = Vec::new();
+        let r = recover(fs, Path::new(DIR), &Options { payload_max_bytes: 1 << 20, load_truncated: true }, &mut |rec| {
+            seen.push(rec.offset);
+            Ok(())
+        })
+        .unwrap();
+        (seen, r)
+    }
+
+    #[test]
+    fn group_commit_rolls_segments_and_recovers_everything_acknowledged() {
+        let fs = SimFs::new(11);
+        let (w, rx) = start(&fs, &new_log(), 1000, Fsync::Always);
+        let ends: Vec<u64> = (0..50).map(|i| w.append(KIND_EFFECTS, 1, &payload(i))).collect();
+        wait_durable(&w, &rx, *ends.last().unwrap());
+        assert!(fs.syncs() < 50 + 20, "group commit: {} syncs for 50 records", fs.syncs());
+        drop(w);
+        fs.crash();
+        let (seen, r) = recovered_offsets(&fs);
+        assert_eq!(seen.len(), 50, "every acknowledged record survives a crash");
+        assert_eq!(r.end_offset, *ends.last().unwrap());
+        assert!(r.segments.len() >= 8, "1000-byte segments hold ~6 records: {} segments", r.segments.len());
+    }
+
+    #[test]
+    fn resumes_after_recovery_and_keeps_offsets_contiguous() {
+        let fs = SimFs::new(12);
+        let (w, rx) = start(&fs, &new_log(), 1 << 20, Fsync::Always);
+        let first = append_all(&w, 0..10);
+        wait_durable(&w, &rx, first);
+        drop(w);
+        let (_, r) = recovered_offsets(&fs);
+        let last = r.segments.last().unwrap();
+        let resume = Resume {
+            log_id: r.log_id.unwrap(),
+            end_offset: r.end_offset,
+            last_segment: Some((last.path.clone(), last.base_offset, last.end_pos)),
+        };
+        let (w, rx) = start(&fs, &resume, 1 << 20, Fsync::Always);
+        let second = append_all(&w, 10..20);
+        wait_durable(&w, &rx, second);
+        drop(w);
+        fs.crash();
+        let (seen, r) = recovered_offsets(&fs);
+        assert_eq!((seen.len(), r.end_offset), (20, second));
+    }
+
+    #[test]
+    fn a_failed_fsync_stops_the_writer_and_is_never_retried() {
+        let fs = SimFs::new(13);
+        let (w, rx) = start(&fs, &new_log(), 1 << 20, Fsync::Always);
+        let ok = w.append(KIND_EFFECTS, 1, &payload(0));
+        wait_durable(&w, &rx, ok);
+        fs.set_faults(Faults { fail_sync_after: Some(0), ..Faults::default() });
+        let lost = w.append(KIND_EFFECTS, 1, &payload(1));
+        assert!(wait_failure(&w).contains("fsync of the log failed"));
+        assert_eq!(w.durable_offset(), ok, "the record whose fsync failed is never durable");
+        assert!(lost > ok);
+        let syncs = fs.syncs();
+        w.append(KIND_EFFECTS, 1, &payload(2));
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(fs.syncs(), syncs, "no fsync after the failure");
+        drop(w);
+        fs.crash();
+        assert_eq!(recovered_offsets(&fs).0.len(), 1);
+    }
+
+    #[test]
+    fn a_full_disk_holds_writes_until_space_returns() {
+        let fs = SimFs::new(14);
+        let (w, rx) = start(&fs, &new_log(), 1 << 20, Fsync::Always);
+        let ok = w.append(KIND_EFFECTS, 1, &payload(0));
+        wait_durable(&w, &rx, ok);
+        let used = fs.contents(&Path::new(DIR).join(segment::file_name(0))).unwrap().len() as u64;
+        fs.set_faults(Faults { space_bytes: Some(used + 50), ..Faults::default() });
+        let held = append_all(&w, 1..5);
+        assert!(wait_failure(&w).starts_with("the disk is full"));
+        assert_eq!(w.durable_offset(), ok);
+        fs.set_faults(Faults::default());
+        wait_durable(&w, &rx, held);
+        assert_eq!(w.failure(), None, "resumes by itself");
+        drop(w);
+        fs.crash();
+        assert_eq!(recovered_offsets(&fs).0.len(), 5);
+    }
+
+    #[test]
+    fn everysec_releases_on_write_and_syncs_later() {
+        let fs = SimFs::new(15);
+        let (w, rx) = start(&fs, &new_log(), 1 << 20, Fsync::EverySec);
+        let end = w.append(KIND_EFFECTS, 1, &payload(0));
+        let released = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(released, end, "released once written");
+        wait_durable(&w, &rx, end);
+        assert_eq!(w.shutdown(), None);
+    }
+}

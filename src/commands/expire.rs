@@ -66,8 +66,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, secs: bool) -> CmdResult {
     }
     if when <= now {
         db.remove(key);
+        ctx.log_as(&[b"DEL", key]);
     } else {
         db.set_expire(key, Some(when));
+        ctx.log_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
     }
     ctx.out.int(1);
     Ok(())

@@ -120,6 +120,16 @@ impl<'a> Ctx<'a> {
         self.srv.clock.now()
     }
 
+    /// Logs this command as `argv` (in the client's database) instead of its own arguments:
+    /// for commands whose arguments would not replay to the same state (relative TTLs,
+    /// floating-point results). See `executor::propagate`.
+    pub fn log_as(&mut self, argv: &[&[u8]]) {
+        if self.srv.log.is_some() {
+            let db = self.db_index();
+            self.srv.effects.push_rewrite(db, argv.iter().map(|a| a.to_vec()).collect());
+        }
+    }
+
     /// Argument `i` as a strict integer, or Redis's "not an integer" error.
     pub fn arg_i64(&self, i: usize) -> Result<i64, CmdError> {
         parse_i64(self.arg(i)).ok_or(CmdError::from(err::NOT_INTEGER))

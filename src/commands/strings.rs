@@ -137,6 +137,16 @@ fn set(ctx: &mut Ctx<'_>) -> CmdResult {
     if !o.get {
         ctx.out.ok();
     }
+    // Logged without NX/XX/GET (already decided) and with an absolute expiry time.
+    let at_text;
+    match ttl {
+        SetTtl::At(at) => {
+            at_text = at.to_string();
+            ctx.log_as(&[b"SET", key, val, b"PXAT", at_text.as_bytes()]);
+        }
+        SetTtl::Keep => ctx.log_as(&[b"SET", key, val, b"KEEPTTL"]),
+        SetTtl::Clear => ctx.log_as(&[b"SET", key, val]),
+    }
     Ok(())
 }
 
@@ -157,6 +167,7 @@ fn setex_generic(ctx: &mut Ctx<'_>, secs: bool) -> CmdResult {
     let (key, val) = (ctx.arg(1), ctx.arg(3));
     ctx.db().set(key, Value::Str(Str::from_bytes(val)), SetTtl::At(at));
     ctx.out.ok();
+    ctx.log_as(&[b"SET", key, val, b"PXAT", at.to_string().as_bytes()]);
     Ok(())
 }
 
@@ -226,12 +237,15 @@ fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
         // An absolute time already past deletes the key, as Redis does.
         (Some(at), Some((_, _, true))) if at <= now => {
             db.remove(key);
+            ctx.log_as(&[b"DEL", key]);
         }
         (Some(at), _) => {
             db.set_expire(key, Some(at));
+            ctx.log_as(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
         }
         _ if o.persist && db.get_quiet(key).and_then(|e| e.expire_at_ms()).is_some() => {
             db.set_expire(key, None);
+            ctx.log_as(&[b"PERSIST", key]);
         }
         _ => {}
     }
@@ -356,6 +370,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     ctx.out.bulk(&text);
+    // The sum is formatted once here; replaying the addition could round differently.
+    ctx.log_as(&[b"SET", key, &text, b"KEEPTTL"]);
     Ok(())
 }
 

@@ -76,6 +76,9 @@ pub struct Config {
     pub logfile: String,
     pub pidfile: String,
     pub jemalloc_bg_thread: bool,
+    pub aof_load_truncated: bool,
+    pub segment_size_bytes: u64,
+    pub record_max_bytes: u64,
 }
 
 impl Default for Config {
@@ -111,6 +114,9 @@ impl Default for Config {
             logfile: String::new(),
             pidfile: String::new(),
             jemalloc_bg_thread: true,
+            aof_load_truncated: true,
+            segment_size_bytes: 64 << 20,
+            record_max_bytes: 1 << 30,
         };
         c.refresh();
         c
@@ -295,6 +301,9 @@ impl Config {
         self.logfile = text(self, "logfile");
         self.pidfile = text(self, "pidfile");
         self.jemalloc_bg_thread = text(self, "jemalloc-bg-thread") == "yes";
+        self.aof_load_truncated = text(self, "aof-load-truncated") == "yes";
+        self.segment_size_bytes = uint(self, "segment-size");
+        self.record_max_bytes = uint(self, "record-max-bytes");
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());
     }
 

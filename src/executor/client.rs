@@ -76,6 +76,9 @@ pub struct Queued {
 
 #[derive(Debug)]
 pub struct Client {
+    /// Replies may not be sent before the log's release offset reaches this (the end of the
+    /// last record this client's commands wrote).
+    pub hold_until: u64,
     pub id: u64,
     pub addr: String,
     pub laddr: String,
@@ -118,6 +121,7 @@ pub struct Client {
 impl Client {
     pub fn new(id: u64, addr: String, laddr: String, fd: i32, now_ms: i64, authenticated: bool) -> Self {
         Client {
+            hold_until: 0,
             id,
             addr,
             laddr,

@@ -7,6 +7,7 @@
 //! then MONITOR). Key events are the single hook for everything that reacts to writes.
 
 pub mod client;
+pub mod propagate;
 pub mod stats;
 pub mod watch;
 
@@ -99,6 +100,16 @@ pub struct Server {
     /// Unix time from it (one clock read instead of two); the cron re-anchors it every tick
     /// so wall-clock adjustments are followed within 1/hz seconds.
     clock_anchor: (Instant, i64),
+    /// The log, when `appendonly yes`; None while recovering and for a pure cache.
+    pub log: Option<crate::storage::log_writer::LogWriter>,
+    /// Effects of the unit being executed, not yet a record.
+    pub effects: propagate::Effects,
+    /// End offset of the last record appended.
+    pub written_offset: u64,
+    /// Replies of writes below this offset may be sent (durable under `always`).
+    pub release_offset: u64,
+    /// Held while the log is open: one process per data directory.
+    pub log_dir_lock: Option<Box<dyn crate::storage::io::DirLock>>,
 }
 
 fn random_seed() -> u64 {
@@ -146,6 +157,11 @@ impl Server {
             active_expire_enabled: true,
             in_exec: false,
             clock_anchor: (Instant::now(), now),
+            log: None,
+            effects: propagate::Effects::default(),
+            written_offset: 0,
+            release_offset: 0,
+            log_dir_lock: None,
             stop: Rc::new(tokio::sync::Notify::new()),
             config,
         };
@@ -160,6 +176,9 @@ impl Server {
         self.clock.lfu_decay_minutes.set(self.config.lfu_decay_time_min);
         self.slowlog.entries.truncate(self.config.slowlog_max_len);
         crate::util::memory::set_background_thread(self.config.jemalloc_bg_thread);
+        if let Some(log) = &self.log {
+            log.set_fsync(crate::server::durability::fsync_policy(&self.config.appendfsync));
+        }
     }
 
     pub fn connect(&mut self, addr: String, laddr: String, fd: i32) -> usize {
@@ -207,6 +226,10 @@ impl Server {
             }
         }
         let outcome = self.process(slot, args, out, started);
+        if let Some(end) = self.flush_effects() {
+            let c = self.clients.get_mut(slot);
+            c.hold_until = c.hold_until.max(end);
+        }
         if outcome == Outcome::Paused {
             let c = self.clients.get_mut(slot);
             if c.reply_mode == ReplyMode::Skip {
@@ -253,6 +276,10 @@ impl Server {
             self.reject(slot, Some(r), &CmdError::from("ERR Command not allowed inside a transaction"), out);
             return Outcome::Done;
         }
+        if let Some(e) = self.log_refusal(slot, r) {
+            self.reject(slot, Some(r), &e, out);
+            return Outcome::Done;
+        }
         if self.is_paused_for(slot, r) {
             return Outcome::Paused;
         }
@@ -265,6 +292,36 @@ impl Server {
         }
         self.call_at(slot, r, args, out, started);
         Outcome::Done
+    }
+
+    /// Writes are refused while the log cannot take them (failed fsync, full disk).
+    fn log_refusal(&self, slot: usize, r: Resolved) -> Option<CmdError> {
+        let failure = self.log.as_ref()?.failure()?;
+        let writes = |f: u32| f & flags::WRITE != 0;
+        let c = self.clients.get(slot);
+        let is_write = writes(r.spec.flags) || (r.spec.full_name == "exec" && c.multi.iter().any(|q| writes(q.spec.flags)));
+        is_write.then(|| CmdError::from(format!("MISCONF Errors writing to the AOF file: {failure}")))
+    }
+
+    /// Applies one logged effect during recovery: the same handlers as clients, in replay
+    /// mode (no expiry, no logging), on a client that exists only for this.
+    pub fn apply_effect(&mut self, replay_slot: usize, db: usize, argv: &[&[u8]], now_ms: i64) -> Result<(), String> {
+        let args = crate::protocol::OwnedArgs::from_slices(argv);
+        let r = table().lookup(args.as_args()).map_err(|_| format!("unknown command in the log: {}", String::from_utf8_lossy(argv[0])))?;
+        if db >= self.dbs.len() {
+            return Err(format!("the log names database {db}, but databases is {}", self.dbs.len()));
+        }
+        self.clock.now_ms.set(now_ms);
+        self.clock.mode.set(ExpireMode::Replay);
+        self.clients.get_mut(replay_slot).db = db;
+        let mut out = Out::new(false);
+        let ok = self.call(replay_slot, r, args.as_args(), &mut out);
+        self.clock.mode.set(ExpireMode::Primary);
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("{} failed on replay: {}", r.spec.full_name, String::from_utf8_lossy(&out.buf).trim_end()))
+        }
     }
 
     fn debug_allowed(&self, slot: usize) -> bool {
@@ -362,6 +419,7 @@ impl Server {
         c.commands_total += 1;
         c.last_cmd = spec.full_name;
         self.record_latency(spec, args, duration_us, slot);
+        self.propagate_command(slot, spec, args, ok);
         self.process_events();
         if !self.monitors.is_empty() && !spec.has(flags::ADMIN | flags::SKIP_MONITOR) {
             self.feed_monitors(slot, args);

@@ -114,6 +114,7 @@ impl Connection {
         let wake = self.srv.borrow().clients.get(self.slot).wake.clone();
         loop {
             let turn = self.execute_pending();
+            self.wait_released(&wake).await;
             if self.flush().await.is_err() {
                 break;
             }
@@ -141,6 +142,20 @@ impl Connection {
             }
         }
         self.srv.borrow_mut().disconnect(self.slot);
+    }
+
+    /// Holds the replies until the log has released the last record this client wrote
+    /// (under `appendfsync always`: until it is durable).
+    async fn wait_released(&self, wake: &Signal) {
+        loop {
+            {
+                let srv = self.srv.borrow();
+                if srv.clients.get(self.slot).hold_until <= srv.release_offset {
+                    return;
+                }
+            }
+            wake.raised().await;
+        }
     }
 
     /// Waits for input (and reads it, once) or for the client's signal, whichever comes first.

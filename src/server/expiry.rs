@@ -33,6 +33,13 @@ pub enum Step {
 }
 
 impl Server {
+    /// The keys a slice deleted: logged as DELs (one record per slice), then handed on.
+    fn finish_expiry_slice(&mut self) {
+        self.propagate_expired_events();
+        self.process_events();
+        self.flush_effects();
+    }
+
     /// Runs one slice of active expiry, at most `budget` long.
     pub fn active_expire_slice(&mut self, cur: &mut Cursor, budget: Duration) -> Step {
         let start = Instant::now();
@@ -46,7 +53,7 @@ impl Server {
             if cur.db >= ndb {
                 let busy = cur.pass_sampled > 0 && cur.pass_expired * 10 >= cur.pass_sampled;
                 *cur = Cursor::default();
-                self.process_events();
+                self.finish_expiry_slice();
                 return if busy { Step::More } else { Step::Idle };
             }
             let db = &mut self.dbs[cur.db];
@@ -64,7 +71,7 @@ impl Server {
                 cur.shard = 0;
             }
             if start.elapsed() >= budget {
-                self.process_events();
+                self.finish_expiry_slice();
                 return Step::More;
             }
         }

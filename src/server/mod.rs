@@ -8,6 +8,7 @@
 //! parsing does (see docs/ARCHITECTURE.md).
 
 pub mod connection;
+pub mod durability;
 pub mod expiry;
 mod fd;
 
@@ -102,6 +103,10 @@ async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, Strin
     }
     let port = config.port;
     let srv = Rc::new(RefCell::new(Server::new(config)));
+    let released = durability::open(&mut srv.borrow_mut())?;
+    if let Some(notify) = released {
+        tokio::task::spawn_local(durability::release_loop(srv.clone(), notify));
+    }
     let stop = srv.borrow().stop.clone();
     crate::util::memory::mark_startup();
     for l in listeners {
@@ -115,6 +120,7 @@ async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, Strin
     log_notice!("Ready to accept connections tcp (port {port})");
     stop.notified().await;
     drain(&srv).await;
+    durability::close(&mut srv.borrow_mut());
     log_notice!("Keel is now ready to exit, bye bye...");
     Ok(0)
 }

@@ -65,6 +65,9 @@ struct Shared {
     wake: Condvar,
     written_offset: AtomicU64,
     durable_offset: AtomicU64,
+    /// Replies below this may be sent: durable under `always`, written otherwise. Never
+    /// goes back, even when the policy changes.
+    released_offset: AtomicU64,
     failure: Mutex<Option<String>>,
     fsync: Mutex<Fsync>,
 }
@@ -99,6 +102,7 @@ impl LogWriter {
             wake: Condvar::new(),
             written_offset: AtomicU64::new(resume.end_offset),
             durable_offset: AtomicU64::new(resume.end_offset),
+            released_offset: AtomicU64::new(resume.end_offset),
             failure: Mutex::new(None),
             fsync: Mutex::new(opts.fsync),
         });
@@ -135,6 +139,11 @@ impl LogWriter {
     /// Everything below this offset is on disk (fsynced).
     pub fn durable_offset(&self) -> u64 {
         self.shared.durable_offset.load(Ordering::Acquire)
+    }
+
+    /// Replies of writes below this offset may be sent.
+    pub fn released_offset(&self) -> u64 {
+        self.shared.released_offset.load(Ordering::Acquire)
     }
 
     /// Everything below this offset has been written to the file (not necessarily synced).
@@ -279,7 +288,7 @@ impl Thread {
             let written = self.active.end_offset();
             self.shared.written_offset.store(written, Ordering::Release);
             if *lock(&self.shared.fsync) != Fsync::Always {
-                (self.on_durable)(written);
+                self.release(written);
             }
         }
         Ok(())
@@ -308,8 +317,13 @@ impl Thread {
         self.last_sync = std::time::Instant::now();
         let before = self.shared.durable_offset.swap(written, Ordering::AcqRel);
         assert!(before <= written, "durable offset went back from {before} to {written}");
-        (self.on_durable)(written);
+        self.release(written);
         Ok(())
+    }
+
+    fn release(&self, offset: u64) {
+        self.shared.released_offset.fetch_max(offset, Ordering::AcqRel);
+        (self.on_durable)(offset);
     }
 
     fn retry_full_disk(&mut self, mut op: impl FnMut(&mut Active) -> std::io::Result<()>) -> Result<(), ()> {

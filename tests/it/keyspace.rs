@@ -147,7 +147,8 @@ fn many_keys_expiring_together_are_reclaimed() {
     let s = Server::start();
     let mut c = s.raw();
     let n = 200_000;
-    let at = keel::executor::unix_ms() + 1_000;
+    // Far enough ahead for the load (every SET durable first) to finish before they expire.
+    let at = keel::executor::unix_ms() + 5_000;
     let mut b = Vec::new();
     for i in 0..n {
         keel::protocol::encode_request(&["SET", &format!("e:{i}"), "v", "PXAT", &at.to_string()], &mut b);

@@ -1,0 +1,107 @@
+//! Effects logging: after each command, its deterministic effect goes into the pending
+//! EFFECTS payload, and at the end of each top-level unit (a command, an EXEC, an expiry slice)
+//! the payload becomes one log record. The client that caused it gets its replies held until
+//! the log is durable past that record.
+//!
+//! What is logged for a command (docs/format/log.md, "EFFECTS payload"):
+//! - keys deleted by expiry while it ran: `DEL key`, first;
+//! - then, if it succeeded and changed data: the rewrite its handler asked for
+//!   (`Ctx::propagate_as`: relative TTLs made absolute, INCRBYFLOAT as SET ... KEEPTTL), or
+//!   else its own arguments, which are then deterministic given the state they apply to.
+//!
+//! A WRITE command that changed nothing (SET NX on an existing key, DEL of a missing key)
+//! logs nothing. Keyless writes (FLUSHALL, SWAPDB) are logged whenever they succeed.
+
+use crate::commands::{flags, CommandSpec};
+use crate::protocol::Args;
+use crate::storage::record::{encode_effect, KIND_EFFECTS};
+
+use super::Server;
+
+/// Effects collected for the record being built.
+#[derive(Debug, Default)]
+pub struct Effects {
+    payload: Vec<u8>,
+    /// Set by a handler that must be logged as other commands than its own arguments.
+    rewrite: Vec<(usize, Vec<Vec<u8>>)>,
+    rewritten: bool,
+}
+
+impl Effects {
+    /// Logs the running command as `argv` in `db` instead of its own arguments (several
+    /// calls log several commands).
+    pub fn push_rewrite(&mut self, db: usize, argv: Vec<Vec<u8>>) {
+        self.rewritten = true;
+        self.rewrite.push((db, argv));
+    }
+
+    /// Logs the running command as nothing (its effect was already logged another way).
+    pub fn suppress(&mut self) {
+        self.rewritten = true;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.payload.is_empty()
+    }
+}
+
+fn db32(db: usize) -> u32 {
+    u32::try_from(db).expect("database index fits in u32")
+}
+
+impl Server {
+    /// Records the effects of the command that just ran; called before its key events are
+    /// handed on.
+    pub(super) fn propagate_command(&mut self, slot: usize, spec: &CommandSpec, args: Args<'_>, ok: bool) {
+        if self.log.is_none() {
+            self.effects.rewrite.clear();
+            self.effects.rewritten = false;
+            return;
+        }
+        let mut wrote = false;
+        for e in self.clock.events.borrow().iter() {
+            if e.expired {
+                encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+            } else {
+                wrote = true;
+            }
+        }
+        let keyless_write = spec.keys.is_empty() && spec.full_name != "exec";
+        if ok && spec.has(flags::WRITE) && (wrote || keyless_write) {
+            if self.effects.rewritten {
+                for (db, argv) in std::mem::take(&mut self.effects.rewrite) {
+                    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                    encode_effect(&mut self.effects.payload, db32(db), &refs);
+                }
+            } else {
+                let argv: Vec<&[u8]> = args.iter().collect();
+                encode_effect(&mut self.effects.payload, db32(self.clients.get(slot).db), &argv);
+            }
+        }
+        self.effects.rewrite.clear();
+        self.effects.rewritten = false;
+    }
+
+    /// Logs effects produced outside a command (active expiry).
+    pub fn propagate_expired_events(&mut self) {
+        if self.log.is_none() {
+            return;
+        }
+        for e in self.clock.events.borrow().iter().filter(|e| e.expired) {
+            encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+        }
+    }
+
+    /// Turns the collected effects into one log record; returns the log offset just past it.
+    pub fn flush_effects(&mut self) -> Option<u64> {
+        if self.effects.payload.is_empty() {
+            return None;
+        }
+        let log = self.log.as_ref()?;
+        let now = u64::try_from(self.clock.now()).unwrap_or(0);
+        let end = log.append(KIND_EFFECTS, now, &self.effects.payload);
+        self.effects.payload.clear();
+        self.written_offset = end;
+        Some(end)
+    }
+}

@@ -1,0 +1,118 @@
+//! Opening the log at start-up (recovery through the executor's apply path, then the writer
+//! thread), releasing held replies as the log becomes durable, and closing it at shutdown.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::executor::Server;
+use crate::storage::io::{Fs, RealFs};
+use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
+use crate::storage::record::{decode_effects, KIND_EFFECTS};
+use crate::storage::recovery::{recover, Options};
+use crate::{log_notice, log_warning};
+
+pub fn fsync_policy(name: &str) -> Fsync {
+    match name {
+        "always" => Fsync::Always,
+        "everysec" => Fsync::EverySec,
+        _ => Fsync::No,
+    }
+}
+
+fn log_dir(srv: &Server) -> PathBuf {
+    srv.config.dir.join("log")
+}
+
+/// Replays the log into `srv` and starts the writer. Returns the notifier the writer thread
+/// pings when the released offset advances (None with `appendonly no`).
+pub fn open(srv: &mut Server) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
+    if !srv.config.appendonly {
+        return Ok(None);
+    }
+    let fs: Arc<dyn Fs> = Arc::new(RealFs);
+    let dir = log_dir(srv);
+    fs.create_dir_all(&dir).map_err(|e| format!("Can't create the log directory {}: {e}", dir.display()))?;
+    let lock = fs
+        .lock_dir(&dir)
+        .map_err(|e| format!("Can't lock the log directory {}: {e} (another keel-server or aof-repair is using it)", dir.display()))?;
+    let opts = Options { payload_max_bytes: srv.config.record_max_bytes, load_truncated: srv.config.aof_load_truncated };
+    let started = std::time::Instant::now();
+    let slot = srv.connect("log-replay".into(), String::new(), -1);
+    let mut replay = |rec: &crate::storage::record::Record<'_>| -> Result<(), String> {
+        if rec.kind != KIND_EFFECTS {
+            return Err(format!("unknown record kind {} at offset {}", rec.kind, rec.offset));
+        }
+        let now = i64::try_from(rec.timestamp_ms).unwrap_or(i64::MAX);
+        for e in decode_effects(rec.payload).map_err(|e| format!("{e} at offset {}", rec.offset))? {
+            let db = usize::try_from(e.db).unwrap_or(usize::MAX);
+            srv.apply_effect(slot, db, &e.argv, now).map_err(|err| format!("{err} (record at offset {})", rec.offset))?;
+        }
+        Ok(())
+    };
+    let recovered = recover(fs.as_ref(), &dir, &opts, &mut replay).map_err(|e| e.to_string())?;
+    srv.disconnect(slot);
+    srv.process_events();
+    if recovered.truncated_bytes > 0 {
+        log_warning!("Truncated {} bytes of unsynced log tail (aof-load-truncated yes)", recovered.truncated_bytes);
+    }
+    log_notice!(
+        "Log loaded: {} records, {} bytes of log, in {:.3} seconds",
+        recovered.records,
+        recovered.end_offset,
+        started.elapsed().as_secs_f64()
+    );
+    let log_id = recovered.log_id.unwrap_or_else(new_log_id);
+    let last_segment = recovered.segments.last().map(|s| (s.path.clone(), s.base_offset, s.end_pos));
+    let resume = Resume { log_id, end_offset: recovered.end_offset, last_segment };
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let n = notify.clone();
+    let wopts = WriterOptions { segment_size_bytes: srv.config.segment_size_bytes, fsync: fsync_policy(&srv.config.appendfsync) };
+    let writer = LogWriter::start(fs, &dir, &resume, wopts, Box::new(move |_| n.notify_one()))
+        .map_err(|e| format!("Can't open the log in {}: {e}", dir.display()))?;
+    srv.log = Some(writer);
+    srv.log_dir_lock = Some(lock);
+    srv.written_offset = recovered.end_offset;
+    srv.release_offset = recovered.end_offset;
+    Ok(Some(notify))
+}
+
+fn new_log_id() -> u64 {
+    let mut b = [0u8; 8];
+    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b)).is_ok();
+    let id = u64::from_le_bytes(b);
+    if ok && id != 0 {
+        id
+    } else {
+        (crate::executor::unix_us() as u64) ^ u64::from(std::process::id()).rotate_left(40)
+    }
+}
+
+/// Wakes the clients whose held replies the log has released.
+pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Notify>) {
+    loop {
+        notify.notified().await;
+        let mut s = srv.borrow_mut();
+        let Some(released) = s.log.as_ref().map(LogWriter::released_offset) else { return };
+        if released <= s.release_offset {
+            continue;
+        }
+        s.release_offset = released;
+        for (_, c) in s.clients.iter() {
+            if c.hold_until != 0 && c.hold_until <= released {
+                c.wake.raise();
+            }
+        }
+    }
+}
+
+/// Writes and syncs what is left, at shutdown.
+pub fn close(srv: &mut Server) {
+    if let Some(log) = srv.log.take() {
+        if let Some(why) = log.shutdown() {
+            log_warning!("The log was not cleanly closed: {why}");
+        }
+    }
+    srv.log_dir_lock = None;
+}

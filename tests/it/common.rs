@@ -14,7 +14,7 @@ use keel::protocol::frame::{self, Frame};
 
 static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
@@ -32,6 +32,8 @@ pub struct Server {
     pub dir: PathBuf,
     child: Child,
     pub log: PathBuf,
+    /// Leave the data directory behind on drop (for a restart on the same data).
+    keep_dir: bool,
 }
 
 fn wait_ready(port: u16, child: &mut Child) -> bool {
@@ -84,7 +86,7 @@ impl Server {
             cmd.stdout(out.try_clone().expect("log")).stderr(out).stdin(Stdio::null());
             let mut child = cmd.spawn().expect("spawn keel-server");
             if wait_ready(port, &mut child) {
-                return Server { port, dir: dir.to_path_buf(), child, log };
+                return Server { port, dir: dir.to_path_buf(), child, log, keep_dir: false };
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -129,6 +131,18 @@ impl Server {
         None
     }
 
+    /// SIGKILL: no shutdown path runs; the data directory stays for a restart.
+    pub fn kill9(mut self) {
+        self.keep_dir = true;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Keeps the data directory when this handle is dropped.
+    pub fn keep_dir(&mut self) {
+        self.keep_dir = true;
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -138,7 +152,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod client_crate;
 mod common;
 mod compat;
 mod config_file;
+mod durability;
 mod fuzz_corpus;
 mod keyspace;
 mod wire;

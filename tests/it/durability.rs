@@ -1,0 +1,113 @@
+//! Durability of a real server process: acknowledged writes survive `kill -9` and restart.
+//! (SIGKILL keeps the page cache, so this proves process-crash safety; power loss is the
+//! SimFs property tests' job.)
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::Commands;
+
+use crate::common::{temp_dir, Server};
+
+const WRITERS: usize = 4;
+
+/// What one writer thread knows: the last INCR value acknowledged, the number of INCRs sent,
+/// and the SETs acknowledged (k:<writer>:<i> = i).
+#[derive(Default, Clone)]
+struct Acked {
+    counter: i64,
+    counter_sent: i64,
+    sets: Vec<u64>,
+    set_sent: u64,
+}
+
+fn writer(port: u16, w: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acked>>) {
+    let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else { return };
+    let Ok(mut c) = client.get_connection() else { return };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+    let key = format!("c:{w}");
+    let mut i = acked.lock().unwrap().set_sent;
+    // Bounded: the main thread kills the server within a second.
+    for _ in 0..1_000_000 {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        acked.lock().unwrap().counter_sent += 1;
+        let Ok(v) = c.incr::<_, _, i64>(&key, 1) else { return };
+        acked.lock().unwrap().counter = v;
+        i += 1;
+        acked.lock().unwrap().set_sent = i;
+        if c.set::<_, _, ()>(format!("k:{w}:{i}"), i).is_err() {
+            return;
+        }
+        acked.lock().unwrap().sets.push(i);
+    }
+}
+
+fn check(s: &Server, acked: &[Arc<Mutex<Acked>>], round: usize) {
+    let mut c = s.client();
+    for (w, a) in acked.iter().enumerate() {
+        let a = a.lock().unwrap().clone();
+        let v: Option<i64> = c.get(format!("c:{w}")).unwrap();
+        let v = v.unwrap_or(0);
+        assert!(v >= a.counter, "round {round}: writer {w}'s counter is {v}, but {} was acknowledged", a.counter);
+        assert!(v <= a.counter_sent, "round {round}: writer {w}'s counter is {v}, more than the {} INCRs sent", a.counter_sent);
+        for &i in &a.sets {
+            let got: Option<u64> = c.get(format!("k:{w}:{i}")).unwrap();
+            assert_eq!(got, Some(i), "round {round}: acknowledged SET k:{w}:{i} lost");
+        }
+        let unsent: Option<u64> = c.get(format!("k:{w}:{}", a.set_sent + 1)).unwrap();
+        assert_eq!(unsent, None, "round {round}: a SET that was never sent exists");
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    let dir = temp_dir("kill9");
+    let acked: Vec<Arc<Mutex<Acked>>> = (0..WRITERS).map(|_| Arc::default()).collect();
+    let mut seed: u64 = 0x5EED_0000_0000_0001;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut total_acked = 0;
+    for round in 0..20 {
+        let s = Server::start_in(&dir, &[]);
+        check(&s, &acked, round);
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (stop, a, port) = (stop.clone(), acked[w].clone(), s.port);
+                std::thread::spawn(move || writer(port, w, stop, a))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(30 + rand() % 120));
+        s.kill9();
+        stop.store(true, Ordering::Relaxed);
+        for t in threads {
+            t.join().unwrap();
+        }
+        total_acked = acked.iter().map(|a| a.lock().unwrap().sets.len()).sum::<usize>();
+    }
+    let mut s = Server::start_in(&dir, &[]);
+    check(&s, &acked, 20);
+    assert!(total_acked > 100, "the writers got through: {total_acked} acknowledged SETs");
+    s.keep_dir();
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_second_server_on_the_same_directory_is_refused() {
+    let s = Server::start();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keel-server"))
+        .args(["--port", &crate::common::free_port().to_string(), "--dir", &s.dir.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Can't lock the log directory"), "{text}");
+}

@@ -28,10 +28,14 @@ fn log_dir(srv: &Server) -> PathBuf {
 /// Replays the log into `srv` and starts the writer. Returns the notifier the writer thread
 /// pings when the released offset advances (None with `appendonly no`).
 pub fn open(srv: &mut Server) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
+    open_with(srv, Arc::new(RealFs))
+}
+
+/// `open` on any file system (tests pass a `SimFs`).
+pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
     if !srv.config.appendonly {
         return Ok(None);
     }
-    let fs: Arc<dyn Fs> = Arc::new(RealFs);
     let dir = log_dir(srv);
     fs.create_dir_all(&dir).map_err(|e| format!("Can't create the log directory {}: {e}", dir.display()))?;
     let lock = fs

@@ -51,6 +51,8 @@ struct State {
     locks: BTreeSet<PathBuf>,
     faults: Faults,
     syncs: u64,
+    /// Bumped by `crash`: handles opened before it fail, as the process that held them died.
+    generation: u64,
 }
 
 impl State {
@@ -107,6 +109,7 @@ impl SimFs {
             locks: BTreeSet::new(),
             faults: Faults::default(),
             syncs: 0,
+            generation: 0,
         };
         Self { state: Arc::new(Mutex::new(state)) }
     }
@@ -127,6 +130,7 @@ impl SimFs {
     /// Simulates a power loss and restart; open handles must not be used afterwards.
     pub fn crash(&self) {
         let mut st = self.lock();
+        st.generation += 1;
         let durable = st.durable_names.clone();
         st.names = durable;
         st.locks.clear();
@@ -183,6 +187,18 @@ struct SimFile {
     fs: SimFs,
     inode: usize,
     writable: bool,
+    generation: u64,
+}
+
+impl SimFile {
+    /// The state, unless this handle belongs to a process that has since crashed.
+    fn live(&self) -> io::Result<MutexGuard<'_, State>> {
+        let st = self.fs.lock();
+        if st.generation != self.generation {
+            return Err(io::Error::other("simulated crash: handle from before the crash"));
+        }
+        Ok(st)
+    }
 }
 
 impl LogFile for SimFile {
@@ -190,7 +206,7 @@ impl LogFile for SimFile {
         if !self.writable {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, "file opened read-only"));
         }
-        let mut st = self.fs.lock();
+        let mut st = self.live()?;
         let pos = usize::try_from(pos).map_err(|_| io::Error::other("offset too large"))?;
         let mut n = buf.len();
         if st.faults.short_writes && n > 1 {
@@ -216,7 +232,7 @@ impl LogFile for SimFile {
     }
 
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
-        let st = self.fs.lock();
+        let st = self.live()?;
         let data = &st.inodes[self.inode].data;
         let pos = usize::try_from(pos).unwrap_or(usize::MAX);
         if pos >= data.len() {
@@ -228,7 +244,7 @@ impl LogFile for SimFile {
     }
 
     fn sync_data(&mut self) -> io::Result<()> {
-        let mut st = self.fs.lock();
+        let mut st = self.live()?;
         if let Some(n) = st.faults.fail_sync_after {
             if n == 0 {
                 st.faults.fail_sync_after = None;
@@ -253,14 +269,14 @@ impl LogFile for SimFile {
     }
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
-        let mut st = self.fs.lock();
+        let mut st = self.live()?;
         let len = usize::try_from(len).map_err(|_| io::Error::other("length too large"))?;
         st.inodes[self.inode].data.resize(len, 0);
         Ok(())
     }
 
     fn len_bytes(&self) -> io::Result<u64> {
-        Ok(self.fs.lock().inodes[self.inode].data.len() as u64)
+        Ok(self.live()?.inodes[self.inode].data.len() as u64)
     }
 }
 
@@ -295,12 +311,13 @@ impl Fs for SimFs {
         st.inodes.push(Inode::default());
         let inode = st.inodes.len() - 1;
         st.names.insert(path.to_path_buf(), inode);
-        Ok(Box::new(SimFile { fs: self.clone(), inode, writable: true }))
+        Ok(Box::new(SimFile { fs: self.clone(), inode, writable: true, generation: st.generation }))
     }
 
     fn open(&self, path: &Path, writable: bool) -> io::Result<Box<dyn LogFile>> {
-        let inode = self.lock().inode_of(path)?;
-        Ok(Box::new(SimFile { fs: self.clone(), inode, writable }))
+        let st = self.lock();
+        let inode = st.inode_of(path)?;
+        Ok(Box::new(SimFile { fs: self.clone(), inode, writable, generation: st.generation }))
     }
 
     fn list(&self, dir: &Path) -> io::Result<Vec<String>> {

@@ -11,6 +11,7 @@ mod client_crate;
 mod common;
 mod compat;
 mod config_file;
+mod crash_property;
 mod durability;
 mod fuzz_corpus;
 mod keyspace;

@@ -7,6 +7,7 @@
 //! then MONITOR). Key events are the single hook for everything that reacts to writes.
 
 pub mod client;
+pub mod pending;
 pub mod propagate;
 pub mod stats;
 pub mod watch;
@@ -108,6 +109,8 @@ pub struct Server {
     pub written_offset: u64,
     /// Replies of writes below this offset may be sent (durable under `always`).
     pub release_offset: u64,
+    /// Keys written by records the log has not released yet.
+    pub pending: pending::PendingWrites,
     /// Held while the log is open: one process per data directory.
     pub log_dir_lock: Option<Box<dyn crate::storage::io::DirLock>>,
 }
@@ -162,6 +165,7 @@ impl Server {
             written_offset: 0,
             release_offset: 0,
             log_dir_lock: None,
+            pending: pending::PendingWrites::default(),
             stop: Rc::new(tokio::sync::Notify::new()),
             config,
         };
@@ -226,10 +230,12 @@ impl Server {
             }
         }
         let outcome = self.process(slot, args, out, started);
-        if let Some(end) = self.flush_effects() {
-            let c = self.clients.get_mut(slot);
-            c.hold_until = c.hold_until.max(end);
-        }
+        let hold = match self.flush_effects() {
+            Some(end) => end,
+            None => self.read_hold(slot, args),
+        };
+        let c = self.clients.get_mut(slot);
+        c.hold_until = c.hold_until.max(hold);
         if outcome == Outcome::Paused {
             let c = self.clients.get_mut(slot);
             if c.reply_mode == ReplyMode::Skip {
@@ -292,6 +298,30 @@ impl Server {
         }
         self.call_at(slot, r, args, out, started);
         Outcome::Done
+    }
+
+    /// The log offset a read's reply must wait for: the newest unreleased write of a key it
+    /// reads (see `pending`). Zero when nothing is pending.
+    fn read_hold(&self, slot: usize, args: Args<'_>) -> u64 {
+        if self.written_offset <= self.release_offset {
+            return 0;
+        }
+        let Ok(r) = table().lookup(args) else { return 0 };
+        let spec = r.spec;
+        if spec.full_name == "exec" {
+            return self.written_offset;
+        }
+        if !spec.has(flags::READONLY) {
+            return 0;
+        }
+        if spec.keys.is_empty() {
+            return self.written_offset;
+        }
+        let db = self.clients.get(slot).db;
+        match crate::commands::spec::command_keys(spec, args) {
+            Ok(keys) => keys.iter().map(|&(i, _)| self.pending.hold_for(db, args.get(i))).max().unwrap_or(0),
+            Err(_) => self.written_offset,
+        }
     }
 
     /// Writes are refused while the log cannot take them (failed fsync, full disk).

@@ -25,6 +25,9 @@ pub struct Effects {
     /// Set by a handler that must be logged as other commands than its own arguments.
     rewrite: Vec<(usize, Vec<Vec<u8>>)>,
     rewritten: bool,
+    /// Keys the pending record writes, and whether it is a keyless write (a barrier).
+    touched: Vec<(usize, Box<[u8]>)>,
+    barrier: bool,
 }
 
 impl Effects {
@@ -65,9 +68,13 @@ impl Server {
             } else {
                 wrote = true;
             }
+            self.effects.touched.push((e.db, e.key.as_bytes().into()));
         }
         let keyless_write = spec.keys.is_empty() && spec.full_name != "exec";
         if ok && spec.has(flags::WRITE) && (wrote || keyless_write) {
+            // Keyless writes, and writes that name databases (MOVE, COPY ... DB), may change
+            // keys the events do not name in the client's database: make them barriers.
+            self.effects.barrier |= keyless_write || matches!(spec.full_name, "move" | "copy" | "swapdb");
             if self.effects.rewritten {
                 for (db, argv) in std::mem::take(&mut self.effects.rewrite) {
                     let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
@@ -89,12 +96,16 @@ impl Server {
         }
         for e in self.clock.events.borrow().iter().filter(|e| e.expired) {
             encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+            self.effects.touched.push((e.db, e.key.as_bytes().into()));
         }
     }
 
     /// Turns the collected effects into one log record; returns the log offset just past it.
     pub fn flush_effects(&mut self) -> Option<u64> {
         if self.effects.payload.is_empty() {
+            // Events of a command that logged nothing (a read, a no-op write) pend on nothing.
+            self.effects.touched.clear();
+            self.effects.barrier = false;
             return None;
         }
         let log = self.log.as_ref()?;
@@ -102,6 +113,12 @@ impl Server {
         let end = log.append(KIND_EFFECTS, now, &self.effects.payload);
         self.effects.payload.clear();
         self.written_offset = end;
+        for (db, key) in self.effects.touched.drain(..) {
+            self.pending.note(db, &key, end);
+        }
+        if std::mem::take(&mut self.effects.barrier) {
+            self.pending.note_barrier(end);
+        }
         Some(end)
     }
 }

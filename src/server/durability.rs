@@ -103,6 +103,7 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
             continue;
         }
         s.release_offset = released;
+        s.pending.prune(released);
         for (_, c) in s.clients.iter() {
             if c.hold_until != 0 && c.hold_until <= released {
                 c.wake.raise();

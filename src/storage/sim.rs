@@ -31,6 +31,8 @@ pub struct Faults {
     pub space_bytes: Option<u64>,
     /// `write_at` writes a random non-empty prefix of its buffer.
     pub short_writes: bool,
+    /// `sync_data` waits while this is set: a slow disk, to hold writes unreleased.
+    pub stall_syncs: bool,
 }
 
 #[derive(Debug, Default)]
@@ -244,6 +246,9 @@ impl LogFile for SimFile {
     }
 
     fn sync_data(&mut self) -> io::Result<()> {
+        while self.live()?.faults.stall_syncs {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         let mut st = self.live()?;
         if let Some(n) = st.faults.fail_sync_after {
             if n == 0 {

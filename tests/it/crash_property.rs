@@ -138,3 +138,48 @@ proptest! {
         check(seed, &history, crash_at)?;
     }
 }
+
+/// Reads of a key with a write the log has not released wait for it; reads of other keys do
+/// not. The disk is made slow (fsync stalls) so writes stay unreleased while the test looks.
+#[test]
+fn reads_wait_only_for_unreleased_writes_of_their_keys() {
+    let fs = SimFs::new(77);
+    let mut srv = server(&fs);
+    let (a, b) = (srv.connect("a".into(), String::new(), -1), srv.connect("b".into(), String::new(), -1));
+    run(&mut srv, a, &["SET".into(), "durable".into(), "1".into()]);
+    let first = srv.clients.get(a).hold_until;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while released(&srv) < first {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    srv.release_offset = released(&srv);
+    srv.pending.prune(srv.release_offset);
+    fs.set_faults(keel::storage::sim::Faults { stall_syncs: true, ..Default::default() });
+    run(&mut srv, a, &["SET".into(), "k".into(), "v".into()]);
+    let write_end = srv.clients.get(a).hold_until;
+    assert!(write_end > srv.release_offset, "the write is held");
+    let hold_of = |srv: &mut Server, words: &[&str]| {
+        srv.clients.get_mut(b).hold_until = 0;
+        run(srv, b, &words.iter().map(|w| (*w).to_string()).collect::<Vec<_>>());
+        srv.clients.get(b).hold_until
+    };
+    assert_eq!(hold_of(&mut srv, &["GET", "k"]), write_end, "a read of the pending key waits");
+    assert_eq!(hold_of(&mut srv, &["MGET", "durable", "k"]), write_end);
+    assert_eq!(hold_of(&mut srv, &["GET", "durable"]), 0, "a read of durable data does not");
+    assert_eq!(hold_of(&mut srv, &["PING"]), 0);
+    assert_eq!(hold_of(&mut srv, &["DBSIZE"]), write_end, "a keyless read waits for everything written");
+    run(&mut srv, a, &["FLUSHALL".into()]);
+    let flush_end = srv.clients.get(a).hold_until;
+    assert!(flush_end > write_end, "FLUSHALL was logged");
+    assert_eq!(hold_of(&mut srv, &["GET", "durable"]), flush_end, "a keyless write is a barrier");
+    fs.set_faults(keel::storage::sim::Faults::default());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while released(&srv) < flush_end {
+        assert!(Instant::now() < deadline, "the log resumes once fsync does");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    srv.release_offset = released(&srv);
+    srv.pending.prune(srv.release_offset);
+    assert_eq!(hold_of(&mut srv, &["GET", "k"]), 0, "released: reads no longer wait");
+}

@@ -1,0 +1,79 @@
+//! Reads never reveal a write that is not yet durable, and reads of durable data never wait.
+//!
+//! Every key a logged unit touched is remembered with the end offset of its record until the
+//! log releases that offset. A read holds its reply until the newest pending write of any key
+//! it reads is released; a keyless write (FLUSHALL, SWAPDB) is a barrier every read waits for;
+//! a keyless read (KEYS, SCAN, DBSIZE) waits for everything written. When nothing is pending
+//! (the common case for a read-mostly load) the check is one comparison.
+
+use std::collections::{HashMap, VecDeque};
+
+#[derive(Debug, Default)]
+pub struct PendingWrites {
+    by_key: HashMap<(usize, Box<[u8]>), u64>,
+    /// (end offset, db, key) in offset order, to forget keys as the log releases them.
+    order: VecDeque<(u64, usize, Box<[u8]>)>,
+    /// End offset of the last keyless write.
+    barrier_offset: u64,
+}
+
+impl PendingWrites {
+    pub fn note(&mut self, db: usize, key: &[u8], end_offset: u64) {
+        let key: Box<[u8]> = key.into();
+        self.by_key.insert((db, key.clone()), end_offset);
+        debug_assert!(self.order.back().is_none_or(|b| b.0 <= end_offset), "records end in offset order");
+        self.order.push_back((end_offset, db, key));
+    }
+
+    pub fn note_barrier(&mut self, end_offset: u64) {
+        self.barrier_offset = self.barrier_offset.max(end_offset);
+    }
+
+    /// The offset a read of `key` must wait for (0: none).
+    pub fn hold_for(&self, db: usize, key: &[u8]) -> u64 {
+        let own = if self.by_key.is_empty() { 0 } else { self.by_key.get(&(db, Box::from(key))).copied().unwrap_or(0) };
+        own.max(self.barrier_offset)
+    }
+
+    /// Forgets writes the log has released.
+    pub fn prune(&mut self, released_offset: u64) {
+        while self.order.front().is_some_and(|f| f.0 <= released_offset) {
+            let (end, db, key) = self.order.pop_front().expect("front exists");
+            let k = (db, key);
+            if self.by_key.get(&k) == Some(&end) {
+                self.by_key.remove(&k);
+            }
+        }
+        if self.barrier_offset <= released_offset {
+            self.barrier_offset = 0;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_only_reads_of_pending_keys_until_released() {
+        let mut p = PendingWrites::default();
+        p.note(0, b"a", 100);
+        p.note(0, b"b", 200);
+        p.note(0, b"a", 300);
+        assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b"), p.hold_for(1, b"a"), p.hold_for(0, b"z")), (300, 200, 0, 0));
+        p.prune(200);
+        assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b")), (300, 0), "a's newer write still pending");
+        p.note_barrier(400);
+        assert_eq!(p.hold_for(0, b"z"), 400);
+        p.prune(400);
+        assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"z"), p.len()), (0, 0, 0));
+    }
+}

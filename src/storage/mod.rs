@@ -5,6 +5,7 @@
 //!   failed fsync, a full disk).
 //! - `segment`, `record`: the log's byte format (docs/format/log.md).
 
+pub mod fuzz;
 pub mod io;
 pub mod log_reader;
 pub mod log_writer;

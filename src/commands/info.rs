@@ -133,6 +133,43 @@ fn section_persistence(s: &Server, out: &mut String) {
         s.last_save_secs,
         i32::from(s.config.appendonly)
     );
+    if let Some(log) = &s.log {
+        log_fields(s, log, out);
+    }
+}
+
+/// Redis's AOF fields where they mean something for the log, then Keel's own: the written and
+/// durable offsets and the fsync count and latency histogram.
+fn log_fields(s: &Server, log: &crate::storage::log_writer::LogWriter, out: &mut String) {
+    use crate::storage::log_writer::FSYNC_BUCKETS_USEC;
+    if log.failure().is_some() {
+        *out = out.replace("aof_last_write_status:ok", "aof_last_write_status:err");
+    }
+    let (written, durable) = (log.written_offset(), log.durable_offset());
+    let st = log.stats();
+    let _ = write!(
+        out,
+        "aof_current_size:{written}\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:0\r\nkeel_log_appended_offset:{}\r\nkeel_log_written_offset:{written}\r\nkeel_log_durable_offset:{durable}\r\nkeel_log_fsyncs:{}\r\nkeel_log_fsync_latency_usec:",
+        s.written_offset.saturating_sub(written),
+        i32::from(durable < written),
+        s.written_offset,
+        st.fsyncs,
+    );
+    for (i, n) in st.fsync_usec_histogram.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        match FSYNC_BUCKETS_USEC.get(i) {
+            Some(le) => {
+                let _ = write!(out, "{sep}le{le}={n}");
+            }
+            None => {
+                let _ = write!(out, "{sep}inf={n}");
+            }
+        }
+    }
+    out.push_str("\r\n");
+    if let Some(why) = log.failure() {
+        let _ = write!(out, "keel_log_error:{}\r\n", why.replace(['\r', '\n'], " "));
+    }
 }
 
 fn section_stats(s: &Server, out: &mut String) {

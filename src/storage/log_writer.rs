@@ -23,6 +23,19 @@ use super::segment::{self, SegmentHeader, SEGMENT_HEADER_BYTES};
 /// How often a writer blocked by a full disk tries again.
 const DISK_FULL_RETRY_MS: u64 = 100;
 
+/// fsync latency histogram buckets: upper bounds in microseconds (powers of two from 64 µs to
+/// about 1 s), then one bucket for everything slower.
+pub const FSYNC_BUCKETS_USEC: [u64; 15] =
+    [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131_072, 262_144, 524_288, 1_048_576];
+
+/// Counters INFO persistence reports.
+#[derive(Debug, Clone, Default)]
+pub struct LogStats {
+    pub fsyncs: u64,
+    /// Counts per bucket of `FSYNC_BUCKETS_USEC`, plus one for slower.
+    pub fsync_usec_histogram: Vec<u64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fsync {
     /// fdatasync after every batch; replies wait for it.
@@ -70,6 +83,7 @@ struct Shared {
     released_offset: AtomicU64,
     failure: Mutex<Option<String>>,
     fsync: Mutex<Fsync>,
+    stats: Mutex<LogStats>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -105,6 +119,7 @@ impl LogWriter {
             released_offset: AtomicU64::new(resume.end_offset),
             failure: Mutex::new(None),
             fsync: Mutex::new(opts.fsync),
+            stats: Mutex::new(LogStats { fsyncs: 0, fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1] }),
         });
         let mut t = Thread {
             fs,
@@ -154,6 +169,10 @@ impl LogWriter {
     /// Why the log cannot take writes now, if it cannot.
     pub fn failure(&self) -> Option<String> {
         lock(&self.shared.failure).clone()
+    }
+
+    pub fn stats(&self) -> LogStats {
+        lock(&self.shared.stats).clone()
     }
 
     pub fn set_fsync(&self, fsync: Fsync) {
@@ -309,7 +328,16 @@ impl Thread {
         if written == self.shared.durable_offset.load(Ordering::Acquire) {
             return Ok(());
         }
-        if let Err(e) = self.active.file.sync_data() {
+        let started = std::time::Instant::now();
+        let result = self.active.file.sync_data();
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        {
+            let mut st = lock(&self.shared.stats);
+            st.fsyncs += 1;
+            let bucket = FSYNC_BUCKETS_USEC.iter().position(|&b| usec <= b).unwrap_or(FSYNC_BUCKETS_USEC.len());
+            st.fsync_usec_histogram[bucket] += 1;
+        }
+        if let Err(e) = result {
             // Never retried: the kernel may have dropped the pages it could not write.
             self.fail(format!("fsync of the log failed: {e}; writes are refused until a restart recovers from what is on disk"));
             return Err(());

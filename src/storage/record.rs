@@ -86,6 +86,11 @@ pub fn decode(bytes: &[u8], log_id: u64, offset: u64, payload_max_bytes: u64) ->
     if h[8] == 0 {
         return Err(Decode::Bad("record kind 0"));
     }
+    // Flags and reserved bytes are zero in version 1: a record with others is not one this
+    // build understands, even if its checksum matches (found by fuzzing).
+    if h[9..16].iter().any(|&b| b != 0) {
+        return Err(Decode::Bad("record flags or reserved bytes set"));
+    }
     if u64_at(16) != offset {
         return Err(Decode::Bad("record names another offset"));
     }
@@ -239,6 +244,12 @@ mod tests {
         assert_eq!(decode(&out, LOG_ID, 9, 1 << 20), Err(Decode::Bad("record names another offset")));
         assert_eq!(decode(&out, LOG_ID, 8, 10), Err(Decode::Bad("record longer than record-max-bytes")));
         assert_eq!(decode(&[0; 64], LOG_ID, 8, 1 << 20), Err(Decode::End));
+        // Reserved bytes set under a matching checksum: still refused.
+        let mut b = out.clone();
+        b[15] = 4;
+        let c = crc(LOG_ID, &b[..RECORD_HEADER_BYTES], &b[RECORD_HEADER_BYTES..]);
+        b[4..8].copy_from_slice(&c.to_le_bytes());
+        assert_eq!(decode(&b, LOG_ID, 8, 1 << 20), Err(Decode::Bad("record flags or reserved bytes set")));
     }
 
     #[test]

@@ -9,6 +9,9 @@ pub const MAGIC: &[u8; 8] = b"KEEL.LOG";
 /// The newest log format this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
 const SEGMENT_SUFFIX: &str = ".seg";
+/// The largest log offset a segment may start at: 4 EiB of log, far beyond any real log, and
+/// low enough that offset arithmetic on a forged header cannot overflow (found by fuzzing).
+pub const LOG_OFFSET_MAX: u64 = 1 << 62;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentHeader {
@@ -59,7 +62,11 @@ impl SegmentHeader {
         if flags != 0 {
             return Err(format!("unknown segment flags {flags:#x}"));
         }
-        Ok(Self { log_id: u64_at(16), base_offset: u64_at(24), created_ms: u64_at(32) })
+        let base_offset = u64_at(24);
+        if base_offset > LOG_OFFSET_MAX {
+            return Err(format!("segment base offset {base_offset} out of range"));
+        }
+        Ok(Self { log_id: u64_at(16), base_offset, created_ms: u64_at(32) })
     }
 }
 
@@ -126,6 +133,9 @@ mod tests {
             assert!(SegmentHeader::decode(&b).is_err(), "flip in byte {i} accepted");
         }
         assert!(SegmentHeader::decode(&good[..63]).unwrap_err().contains("cut short"));
+        let mut far = good;
+        far[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(SegmentHeader::decode(&reseal(far)).unwrap_err().contains("out of range"));
     }
 
     #[test]

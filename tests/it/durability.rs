@@ -111,3 +111,37 @@ fn a_second_server_on_the_same_directory_is_refused() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("Can't lock the log directory"), "{text}");
 }
+
+fn info_field(c: &mut redis::Connection, name: &str) -> String {
+    let info: String = redis::cmd("INFO").arg("persistence").query(c).unwrap();
+    info.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap_or_else(|| panic!("no {name} in {info}")).to_string()
+}
+
+#[test]
+fn info_persistence_reports_the_log() {
+    let s = Server::start();
+    let mut c = s.client();
+    assert_eq!(info_field(&mut c, "aof_enabled"), "1");
+    assert_eq!(info_field(&mut c, "aof_last_write_status"), "ok");
+    let fsyncs: u64 = info_field(&mut c, "keel_log_fsyncs").parse().unwrap();
+    for i in 0..5 {
+        let _: () = c.set(format!("k{i}"), i).unwrap();
+    }
+    // Under appendfsync always, a reply means durable: nothing written is left unsynced.
+    let written: u64 = info_field(&mut c, "keel_log_written_offset").parse().unwrap();
+    let durable: u64 = info_field(&mut c, "keel_log_durable_offset").parse().unwrap();
+    assert!(written > 0 && durable == written, "written {written}, durable {durable}");
+    let after: u64 = info_field(&mut c, "keel_log_fsyncs").parse().unwrap();
+    assert!(after >= fsyncs + 5, "one fsync per acknowledged write here: {fsyncs} -> {after}");
+    let hist = info_field(&mut c, "keel_log_fsync_latency_usec");
+    let total: u64 = hist.split(',').map(|b| b.split('=').nth(1).unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, after, "{hist}");
+    assert_eq!(info_field(&mut c, "aof_current_size"), written.to_string());
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg("everysec").query(&mut c).unwrap();
+    let _: () = c.set("x", 1).unwrap();
+    let cache = Server::start_with(&["--appendonly", "no"]);
+    let mut cc = cache.client();
+    assert_eq!(info_field(&mut cc, "aof_enabled"), "0");
+    let _: () = cc.set("x", 1).unwrap();
+    assert!(!cache.dir.join("log").exists(), "appendonly no writes no log");
+}

@@ -51,6 +51,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, secs: bool) -> CmdResult {
     }
     let key = ctx.arg(1);
     let now = ctx.now_ms();
+    let replaying = ctx.replaying();
     let db = ctx.db();
     let Some(current) = db.get_quiet(key).map(|e| e.expire_at_ms()) else {
         ctx.out.int(0);
@@ -64,7 +65,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, secs: bool) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if when <= now {
+    if when <= now && !replaying {
         db.remove(key);
         ctx.log_as(&[b"DEL", key]);
     } else {

@@ -120,6 +120,12 @@ impl<'a> Ctx<'a> {
         self.srv.clock.now()
     }
 
+    /// True while the log is being replayed: time-based decisions (an expiry time already
+    /// past) are not taken again, since their outcome is in the log (Redis's `server.loading`).
+    pub fn replaying(&self) -> bool {
+        self.srv.clock.mode.get() == crate::db::ExpireMode::Replay
+    }
+
     /// Logs this command as `argv` (in the client's database) instead of its own arguments:
     /// for commands whose arguments would not replay to the same state (relative TTLs,
     /// floating-point results). See `executor::propagate`.

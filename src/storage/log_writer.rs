@@ -71,6 +71,10 @@ struct Batch {
     /// End offset of everything appended so far.
     end_offset: u64,
     stop: bool,
+    /// The writer thread is parked on the condvar: an append must wake it. While it is busy
+    /// writing or syncing it will look at the batch again by itself, so appends skip the
+    /// futex call (one per record otherwise).
+    writer_parked: bool,
 }
 
 struct Shared {
@@ -146,8 +150,11 @@ impl LogWriter {
         b.end_offset = rec.end_offset();
         let end = b.end_offset;
         b.record_ends.push(end);
+        let parked = b.writer_parked;
         drop(b);
-        self.shared.wake.notify_one();
+        if parked {
+            self.shared.wake.notify_one();
+        }
         end
     }
 
@@ -245,7 +252,9 @@ impl Thread {
                 let mut b = lock(&self.shared.batch);
                 while b.bytes.is_empty() && !b.stop {
                     let timeout = Duration::from_millis(if self.unsynced() { 50 } else { 1000 });
+                    b.writer_parked = true;
                     b = self.shared.wake.wait_timeout(b, timeout).map_or_else(|e| e.into_inner().0, |r| r.0);
+                    b.writer_parked = false;
                     if self.unsynced() && self.sync_due() {
                         break;
                     }

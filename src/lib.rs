@@ -25,6 +25,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub mod commands;
 pub mod config;
+pub mod crashsim;
 pub mod db;
 pub mod executor;
 pub mod limits;

@@ -1,129 +1,27 @@
-//! Crash recovery as a property: random write histories run through the real executor and
-//! log writer on `SimFs`, a power loss at a random moment (each unsynced page kept, lost or
-//! torn independently), recovery on a fresh executor. The recovered state must equal the state
-//! after some prefix of the history that contains every acknowledged write — so nothing
-//! acknowledged is lost, nothing never attempted appears, and no MULTI is half-applied.
+//! Crash recovery as a property (harness: `keel::crashsim`): random write histories run
+//! through the real executor and log writer on `SimFs`, a power loss at a random moment (each
+//! unsynced page kept, lost or torn independently), recovery on a fresh executor. The
+//! recovered state must equal the state after some prefix of the history that contains every
+//! acknowledged write — so nothing acknowledged is lost, nothing never attempted appears, and
+//! no MULTI is half-applied. Also: reads wait only for unreleased writes of their keys, and
+//! every write replays to the same state under another clock.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keel::commands::debug::dataset_digest;
 use keel::config::Config;
+use keel::crashsim::{check, command, released, run, step_of, Step};
 use keel::executor::Server;
-use keel::protocol::{Out, OwnedArgs};
-use keel::server::durability;
 use keel::storage::sim::SimFs;
 use proptest::prelude::*;
 
-const KEYS: [&str; 4] = ["a", "b", "c", "d"];
-
-/// One step of a history: a command (or a MULTI block) and whether to wait for its reply.
-#[derive(Debug, Clone)]
-struct Step {
-    commands: Vec<Vec<String>>,
-    wait_for_ack: bool,
-}
-
-fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
-    let key = KEYS[k % KEYS.len()].to_string();
-    let other = KEYS[(k + 1) % KEYS.len()].to_string();
-    let v = v.to_string();
-    let words: Vec<&str> = match kind % 16 {
-        0 => vec!["SET", &key, &v],
-        1 => vec!["SET", &key, &v, "EX", "100000"],
-        2 => vec!["INCR", &key],
-        3 => vec!["APPEND", &key, &v],
-        4 => vec!["DEL", &key],
-        5 => vec!["INCRBYFLOAT", &key, "1.5"],
-        6 => vec!["SETRANGE", &key, "3", &v],
-        7 => vec!["SETBIT", &key, &v, "1"],
-        8 => vec!["PFADD", &key, &v],
-        9 => vec!["EXPIRE", &key, "50000"],
-        10 => vec!["PERSIST", &key],
-        11 => vec!["RENAME", &key, &other],
-        12 => vec!["COPY", &key, &other, "DB", "1", "REPLACE"],
-        13 => vec!["MOVE", &key, "2"],
-        14 => vec!["SWAPDB", "0", "1"],
-        _ => vec!["GETEX", &key, "PX", "900000"],
-    };
-    words.into_iter().map(str::to_string).collect()
+fn server(fs: &SimFs) -> Server {
+    keel::crashsim::server(fs).expect("recovery after a crash never refuses")
 }
 
 fn step() -> impl Strategy<Value = Step> {
     let cmd = (any::<u8>(), 0usize..4, 0u16..300).prop_map(|(k, i, v)| command(k, i, v));
-    (proptest::collection::vec(cmd, 1..4), any::<bool>(), 0u8..4).prop_map(|(cmds, wait, multi)| {
-        let commands = if multi == 0 && cmds.len() > 1 {
-            let mut v = vec![vec!["MULTI".to_string()]];
-            v.extend(cmds);
-            v.push(vec!["EXEC".to_string()]);
-            v
-        } else {
-            cmds[..1].to_vec()
-        };
-        Step { commands, wait_for_ack: wait }
-    })
-}
-
-fn server(fs: &SimFs) -> Server {
-    let mut config = Config::default();
-    config.dir = PathBuf::from("/data");
-    // Small segments: histories cross many segment boundaries.
-    config.segment_size_bytes = 4096;
-    let mut srv = Server::new(config);
-    durability::open_with(&mut srv, Arc::new(fs.clone())).expect("recovery after a crash never refuses");
-    srv
-}
-
-fn run(srv: &mut Server, slot: usize, words: &[String]) {
-    let args = OwnedArgs::from_slices(words);
-    let mut out = Out::new(false);
-    srv.execute(slot, args.as_args(), &mut out);
-}
-
-fn released(srv: &Server) -> u64 {
-    srv.log.as_ref().map_or(0, keel::storage::log_writer::LogWriter::released_offset)
-}
-
-fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), TestCaseError> {
-    let fs = SimFs::new(seed);
-    let mut srv = server(&fs);
-    let slot = srv.connect("test".into(), String::new(), -1);
-    // digests[i]: the state after the first i steps; holds[i]: the log offset step i waits for.
-    let mut digests = vec![dataset_digest(&srv)];
-    let mut holds = Vec::new();
-    for s in &history[..crash_at.min(history.len())] {
-        for words in &s.commands {
-            run(&mut srv, slot, words);
-        }
-        let hold = srv.clients.get(slot).hold_until;
-        holds.push(hold);
-        digests.push(dataset_digest(&srv));
-        if s.wait_for_ack {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while released(&srv) < hold {
-                prop_assert!(Instant::now() < deadline, "the log never released offset {}", hold);
-                std::thread::sleep(Duration::from_micros(50));
-            }
-        }
-    }
-    // Acknowledged: every step whose record the log had released before the power loss.
-    let released_before = released(&srv);
-    let acked = holds.iter().rposition(|&h| h <= released_before).map_or(0, |i| i + 1);
-    fs.crash();
-    drop(srv);
-    let recovered = server(&fs);
-    let got = dataset_digest(&recovered);
-    let matches: Vec<usize> = (0..digests.len()).filter(|&i| digests[i] == got).collect();
-    prop_assert!(
-        matches.iter().any(|&i| i >= acked),
-        "recovered state {} matches prefixes {:?} only, but {} steps were acknowledged (of {})",
-        got,
-        matches,
-        acked,
-        digests.len() - 1
-    );
-    Ok(())
+    (proptest::collection::vec(cmd, 1..4), any::<bool>(), 0u8..4).prop_map(|(cmds, wait, multi)| step_of(cmds, wait, multi == 0))
 }
 
 proptest! {
@@ -135,7 +33,7 @@ proptest! {
         history in proptest::collection::vec(step(), 1..40),
         crash_at in 0usize..40,
     ) {
-        check(seed, &history, crash_at)?;
+        check(seed, &history, crash_at).map_err(TestCaseError::fail)?;
     }
 }
 

@@ -267,14 +267,19 @@ fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
-    let on = if ctx.arg_is(2, "ON") {
-        true
-    } else if ctx.arg_is(2, "OFF") {
-        false
+/// Argument `i` as ON or OFF (any case), else a syntax error.
+fn on_off(ctx: &Ctx<'_>, i: usize) -> Result<bool, CmdError> {
+    if ctx.arg_is(i, "ON") {
+        Ok(true)
+    } else if ctx.arg_is(i, "OFF") {
+        Ok(false)
     } else {
-        return Err(err::SYNTAX.into());
-    };
+        Err(err::SYNTAX.into())
+    }
+}
+
+fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
+    let on = on_off(ctx, 2)?;
     ctx.client().no_evict = on;
     ctx.out.ok();
     Ok(())
@@ -321,13 +326,7 @@ fn client_caching(_ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
-    let on = if ctx.arg_is(2, "ON") {
-        true
-    } else if ctx.arg_is(2, "OFF") {
-        false
-    } else {
-        return Err(err::SYNTAX.into());
-    };
+    let on = on_off(ctx, 2)?;
     let mut j = 3;
     while j < ctx.argc() {
         let more = j + 1 < ctx.argc();

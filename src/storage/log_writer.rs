@@ -310,7 +310,7 @@ impl Thread {
                 i += 1;
             }
             assert!(to > from, "at least one record per write");
-            self.retry_full_disk(|a| write_all_at(a.file.as_mut(), a.pos, &bytes[from..to]))?;
+            self.retry_full_disk(|t| write_all_at(t.active.file.as_mut(), t.active.pos, &bytes[from..to]))?;
             self.active.pos += (to - from) as u64;
             from = to;
             let written = self.active.end_offset();
@@ -326,8 +326,7 @@ impl Thread {
     fn roll(&mut self) -> Result<(), ()> {
         self.sync()?;
         let base = self.active.end_offset();
-        let (fs, dir, id) = (self.fs.clone(), self.dir.clone(), self.log_id);
-        let next = self.retry_full_disk_value(|| Active::create(fs.as_ref(), &dir, id, base))?;
+        let next = self.retry_full_disk(|t| Active::create(t.fs.as_ref(), &t.dir, t.log_id, base))?;
         self.active = next;
         Ok(())
     }
@@ -363,21 +362,10 @@ impl Thread {
         (self.on_durable)(offset);
     }
 
-    fn retry_full_disk(&mut self, mut op: impl FnMut(&mut Active) -> std::io::Result<()>) -> Result<(), ()> {
+    /// Runs `op` until it succeeds, waiting out a full disk; any other error stops the writer.
+    fn retry_full_disk<T>(&mut self, mut op: impl FnMut(&mut Self) -> std::io::Result<T>) -> Result<T, ()> {
         loop {
-            match op(&mut self.active) {
-                Ok(()) => {
-                    self.clear_disk_full();
-                    return Ok(());
-                }
-                Err(e) => self.wait_or_fail(&e)?,
-            }
-        }
-    }
-
-    fn retry_full_disk_value<T>(&mut self, mut op: impl FnMut() -> std::io::Result<T>) -> Result<T, ()> {
-        loop {
-            match op() {
+            match op(self) {
                 Ok(v) => {
                     self.clear_disk_full();
                     return Ok(v);

@@ -145,3 +145,29 @@ fn info_persistence_reports_the_log() {
     let _: () = cc.set("x", 1).unwrap();
     assert!(!cache.dir.join("log").exists(), "appendonly no writes no log");
 }
+
+#[test]
+fn sigterm_closes_the_log_and_a_restart_finds_every_write() {
+    let dir = temp_dir("term");
+    let mut s = Server::start_in(&dir, &["--appendfsync", "no"]);
+    let mut c = s.client();
+    for i in 0..200 {
+        let _: () = c.set(format!("k{i}"), i).unwrap();
+    }
+    let _: () = redis::cmd("MULTI").query(&mut c).unwrap();
+    let _: () = redis::cmd("INCR").arg("n").query(&mut c).unwrap();
+    let _: () = redis::cmd("EXPIRE").arg("n").arg("1000").query(&mut c).unwrap();
+    let _: Vec<i64> = redis::cmd("EXEC").query(&mut c).unwrap();
+    s.keep_dir();
+    assert!(s.signal_and_wait("TERM").success(), "exit 0 on SIGTERM");
+    drop(s);
+    let r = Server::start_in(&dir, &[]);
+    let mut c = r.client();
+    let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(n, 201);
+    let v: i64 = c.get("k199").unwrap();
+    assert_eq!(v, 199);
+    let ttl: i64 = c.ttl("n").unwrap();
+    assert!((990..=1000).contains(&ttl), "the TTL survives as an absolute time: {ttl}");
+    assert!(r.log_text().contains("Log loaded: 201 records"), "{}", r.log_text());
+}

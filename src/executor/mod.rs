@@ -109,6 +109,9 @@ pub struct Server {
     pub written_offset: u64,
     /// Replies of writes below this offset may be sent (durable under `always`).
     pub release_offset: u64,
+    /// The command `execute` ran (not rejected, not queued), for `read_hold`: saves a second
+    /// table lookup.
+    called: Option<&'static crate::commands::CommandSpec>,
     /// Keys written by records the log has not released yet.
     pub pending: pending::PendingWrites,
     /// Held while the log is open: one process per data directory.
@@ -166,6 +169,7 @@ impl Server {
             release_offset: 0,
             log_dir_lock: None,
             pending: pending::PendingWrites::default(),
+            called: None,
             stop: Rc::new(tokio::sync::Notify::new()),
             config,
         };
@@ -229,6 +233,7 @@ impl Server {
                 c.reply_mode = ReplyMode::Skip;
             }
         }
+        self.called = None;
         let outcome = self.process(slot, args, out, started);
         let hold = match self.flush_effects() {
             Some(end) => end,
@@ -296,6 +301,7 @@ impl Server {
             out.simple("QUEUED");
             return Outcome::Done;
         }
+        self.called = Some(spec);
         self.call_at(slot, r, args, out, started);
         Outcome::Done
     }
@@ -306,8 +312,8 @@ impl Server {
         if self.written_offset <= self.release_offset {
             return 0;
         }
-        let Ok(r) = table().lookup(args) else { return 0 };
-        let spec = r.spec;
+        // Only a command that ran reveals data (a rejected or queued one does not).
+        let Some(spec) = self.called else { return 0 };
         if spec.full_name == "exec" {
             return self.written_offset;
         }

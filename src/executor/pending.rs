@@ -7,20 +7,22 @@
 //! (the common case for a read-mostly load) the check is one comparison.
 
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 #[derive(Debug, Default)]
 pub struct PendingWrites {
-    by_key: HashMap<(usize, Box<[u8]>), u64>,
+    /// Per database, key -> end offset of its newest unreleased record. Keys are shared with
+    /// `order` (one allocation per noted key) and looked up by `&[u8]` (no allocation per read).
+    by_db: HashMap<usize, HashMap<Rc<[u8]>, u64>>,
     /// (end offset, db, key) in offset order, to forget keys as the log releases them.
-    order: VecDeque<(u64, usize, Box<[u8]>)>,
+    order: VecDeque<(u64, usize, Rc<[u8]>)>,
     /// End offset of the last keyless write.
     barrier_offset: u64,
 }
 
 impl PendingWrites {
-    pub fn note(&mut self, db: usize, key: &[u8], end_offset: u64) {
-        let key: Box<[u8]> = key.into();
-        self.by_key.insert((db, key.clone()), end_offset);
+    pub fn note(&mut self, db: usize, key: Rc<[u8]>, end_offset: u64) {
+        self.by_db.entry(db).or_default().insert(key.clone(), end_offset);
         debug_assert!(self.order.back().is_none_or(|b| b.0 <= end_offset), "records end in offset order");
         self.order.push_back((end_offset, db, key));
     }
@@ -31,7 +33,7 @@ impl PendingWrites {
 
     /// The offset a read of `key` must wait for (0: none).
     pub fn hold_for(&self, db: usize, key: &[u8]) -> u64 {
-        let own = if self.by_key.is_empty() { 0 } else { self.by_key.get(&(db, Box::from(key))).copied().unwrap_or(0) };
+        let own = self.by_db.get(&db).and_then(|m| m.get(key)).copied().unwrap_or(0);
         own.max(self.barrier_offset)
     }
 
@@ -39,9 +41,13 @@ impl PendingWrites {
     pub fn prune(&mut self, released_offset: u64) {
         while self.order.front().is_some_and(|f| f.0 <= released_offset) {
             let (end, db, key) = self.order.pop_front().expect("front exists");
-            let k = (db, key);
-            if self.by_key.get(&k) == Some(&end) {
-                self.by_key.remove(&k);
+            if let Some(m) = self.by_db.get_mut(&db) {
+                if m.get(&key) == Some(&end) {
+                    m.remove(&key);
+                }
+                if m.is_empty() {
+                    self.by_db.remove(&db);
+                }
             }
         }
         if self.barrier_offset <= released_offset {
@@ -50,11 +56,11 @@ impl PendingWrites {
     }
 
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.by_db.values().map(HashMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_db.is_empty()
     }
 }
 
@@ -65,9 +71,9 @@ mod tests {
     #[test]
     fn holds_only_reads_of_pending_keys_until_released() {
         let mut p = PendingWrites::default();
-        p.note(0, b"a", 100);
-        p.note(0, b"b", 200);
-        p.note(0, b"a", 300);
+        p.note(0, Rc::from(&b"a"[..]), 100);
+        p.note(0, Rc::from(&b"b"[..]), 200);
+        p.note(0, Rc::from(&b"a"[..]), 300);
         assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b"), p.hold_for(1, b"a"), p.hold_for(0, b"z")), (300, 200, 0, 0));
         p.prune(200);
         assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b")), (300, 0), "a's newer write still pending");

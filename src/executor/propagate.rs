@@ -26,7 +26,7 @@ pub struct Effects {
     rewrite: Vec<(usize, Vec<Vec<u8>>)>,
     rewritten: bool,
     /// Keys the pending record writes, and whether it is a keyless write (a barrier).
-    touched: Vec<(usize, Box<[u8]>)>,
+    touched: Vec<(usize, std::rc::Rc<[u8]>)>,
     barrier: bool,
 }
 
@@ -114,7 +114,7 @@ impl Server {
         self.effects.payload.clear();
         self.written_offset = end;
         for (db, key) in self.effects.touched.drain(..) {
-            self.pending.note(db, &key, end);
+            self.pending.note(db, key, end);
         }
         if std::mem::take(&mut self.effects.barrier) {
             self.pending.note_barrier(end);

@@ -39,9 +39,13 @@ struct Args {
     /// Extra arguments for keel-server (e.g. "--appendfsync everysec").
     #[arg(long, allow_hyphen_values = true)]
     keel_args: Vec<String>,
-    /// Extra arguments for redis-server.
+    /// Extra arguments for redis-server (for the reference server).
     #[arg(long, allow_hyphen_values = true)]
     redis_args: Vec<String>,
+    /// The reference server of the throughput table: redis (redis-server), or keel (a second
+    /// keel-server with `--redis-args`, to price a setting: e.g. `always` against no log).
+    #[arg(long, default_value = "redis")]
+    reference: String,
     /// throughput (the default table), growth (load many keys, worst SET latency) or expiry
     /// (many keys expiring at once: reclaim time and GET latency meanwhile).
     #[arg(long, default_value = "throughput")]
@@ -349,13 +353,24 @@ fn throughput(a: &Args) {
         ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"].iter().map(|s| (*s).to_string()).collect();
     redis_args.extend(a.redis_args.iter().cloned());
     let (kproc, kport) = start(&exe.display().to_string(), &keel_args, "keel");
-    let (rproc, rport) = start("redis-server", &redis_args, "redis");
+    let (rproc, rport) = if a.reference == "keel" {
+        let mut args: Vec<String> = ["--appendonly", "no", "--save", ""].iter().map(|s| (*s).to_string()).collect();
+        args.extend(a.redis_args.iter().cloned());
+        println!("reference: keel-server {}", args.join(" "));
+        start(&exe.display().to_string(), &args, "keel-ref")
+    } else {
+        let version = Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        println!("reference: {}", version.trim());
+        start("redis-server", &redis_args, "redis")
+    };
     let (kpid, rpid) = (kproc.0.id(), rproc.0.id());
-    let version =
-        Command::new("redis-server").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    println!("reference: {}", version.trim());
+    let r = if a.reference == "keel" { "ref" } else { "redis" };
     println!(
-        "| test | pipeline | keel ops/s | redis ops/s | ratio keel/redis | ratio range | keel p99 ms | redis p99 ms | keel CPU µs/op | redis CPU µs/op | client core busy |"
+        "| test | pipeline | keel ops/s | {r} ops/s | ratio keel/{r} | ratio range | keel p99 ms | {r} p99 ms | keel CPU µs/op | {r} CPU µs/op | client core busy |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &p in &a.pipelines {

@@ -23,6 +23,7 @@ use crate::executor::client::Signal;
 use crate::executor::{Outcome, Server};
 use crate::limits::{COMMANDS_PER_TURN_MAX, OUTPUT_PENDING_BYTES_MAX, READ_CHUNK_BYTES};
 use crate::protocol::{Out, ParseLimits, Parsed, RequestParser};
+use crate::server::durability;
 
 /// Input buffer: `buf[start..filled]` is received and not yet executed.
 struct Input {
@@ -145,14 +146,28 @@ impl Connection {
     }
 
     /// Holds the replies until the log has released the last record this client wrote
-    /// (under `appendfsync always`: until it is durable).
+    /// (under `appendfsync always`: until it is durable). Without `always` the release is
+    /// the write itself, done here on the executor: after one yield, so that the other
+    /// connections ready in this tick append first and one write covers them all.
     async fn wait_released(&self, wake: &Signal) {
+        let mut yielded = false;
         loop {
-            {
-                let srv = self.srv.borrow();
-                if srv.clients.get(self.slot).hold_until <= srv.release_offset {
+            let inline = {
+                let mut srv = self.srv.borrow_mut();
+                let hold = srv.clients.get(self.slot).hold_until;
+                if hold <= srv.release_offset {
                     return;
                 }
+                let inline = durability::writes_inline(&srv);
+                if inline && yielded && durability::write_inline(&mut srv) && hold <= srv.release_offset {
+                    return;
+                }
+                inline
+            };
+            if inline && !yielded {
+                yielded = true;
+                tokio::task::yield_now().await;
+                continue;
             }
             wake.raised().await;
         }

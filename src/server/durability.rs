@@ -99,16 +99,36 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
         notify.notified().await;
         let mut s = srv.borrow_mut();
         let Some(released) = s.log.as_ref().map(LogWriter::released_offset) else { return };
-        if released <= s.release_offset {
-            continue;
-        }
-        s.release_offset = released;
-        s.pending.prune(released);
+        advance(&mut s, released);
+        // Wake even when an inline write got there first: a client that waited for the
+        // thread is not woken by anyone else.
+        let released = s.release_offset;
         for (_, c) in s.clients.iter() {
             if c.hold_until != 0 && c.hold_until <= released {
                 c.wake.raise();
             }
         }
+    }
+}
+
+/// Whether replies wait only for the write (not `always`), so the executor writes the log
+/// itself (`write_inline`) before it sends them.
+pub fn writes_inline(srv: &Server) -> bool {
+    srv.log.as_ref().is_some_and(|l| l.fsync() != Fsync::Always)
+}
+
+/// Writes the appended records on the executor thread and advances the released offset.
+/// False when the writer thread has them (a roll, a full disk): wait for `release_loop`.
+pub fn write_inline(srv: &mut Server) -> bool {
+    let Some(released) = srv.log.as_ref().and_then(LogWriter::write_inline) else { return false };
+    advance(srv, released);
+    true
+}
+
+fn advance(srv: &mut Server, released: u64) {
+    if released > srv.release_offset {
+        srv.release_offset = released;
+        srv.pending.prune(released);
     }
 }
 

@@ -8,15 +8,16 @@ use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// A file the log writes and reads by position.
-pub trait LogFile: Send {
+/// A file the log writes and reads by position. Every method takes `&self` (as pwrite and
+/// fdatasync do) so one thread can fsync a segment while another appends to it.
+pub trait LogFile: Send + Sync {
     /// Writes some prefix of `buf` at `pos` (a short count is allowed, as with pwrite).
-    fn write_at(&mut self, pos: u64, buf: &[u8]) -> io::Result<usize>;
+    fn write_at(&self, pos: u64, buf: &[u8]) -> io::Result<usize>;
     /// Reads up to `buf.len()` bytes at `pos`; 0 at or past the end.
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize>;
     /// fdatasync: the bytes written so far survive a crash once this returns Ok.
-    fn sync_data(&mut self) -> io::Result<()>;
-    fn set_len(&mut self, len: u64) -> io::Result<()>;
+    fn sync_data(&self) -> io::Result<()>;
+    fn set_len(&self, len: u64) -> io::Result<()>;
     fn len_bytes(&self) -> io::Result<u64>;
 }
 
@@ -41,7 +42,7 @@ pub trait Fs: Send + Sync {
 }
 
 /// Writes all of `buf` at `pos`, retrying short writes.
-pub fn write_all_at(f: &mut dyn LogFile, mut pos: u64, mut buf: &[u8]) -> io::Result<()> {
+pub fn write_all_at(f: &dyn LogFile, mut pos: u64, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
         let n = f.write_at(pos, buf)?;
         if n == 0 {
@@ -76,16 +77,16 @@ pub struct RealFs;
 struct RealFile(File);
 
 impl LogFile for RealFile {
-    fn write_at(&mut self, pos: u64, buf: &[u8]) -> io::Result<usize> {
+    fn write_at(&self, pos: u64, buf: &[u8]) -> io::Result<usize> {
         self.0.write_at(buf, pos)
     }
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read_at(buf, pos)
     }
-    fn sync_data(&mut self) -> io::Result<()> {
+    fn sync_data(&self) -> io::Result<()> {
         self.0.sync_data()
     }
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
+    fn set_len(&self, len: u64) -> io::Result<()> {
         self.0.set_len(len)
     }
     fn len_bytes(&self) -> io::Result<u64> {

@@ -1,10 +1,20 @@
-//! The log writer: the executor appends records to a shared batch; a writer thread writes
-//! each batch to the active segment and fsyncs it (group commit), then publishes the durable
-//! offset and calls `on_durable` so the executor can release held replies.
+//! The log writer: the executor appends records to a shared batch; the batch is written to the
+//! active segment and fsynced (group commit), then the durable offset is published and
+//! `on_durable` runs so the executor can release held replies.
+//!
+//! Who writes: under `always` the keel-log thread writes and fsyncs each batch while the
+//! executor keeps executing. Under `everysec` and `no` a reply waits only for the write
+//! (the page cache survives a process crash), so the executor writes the batch itself with
+//! `write_inline` just before it sends replies, as Redis does before it sleeps: handing a
+//! batch to another thread would cost two cross-thread wake-ups for one pwrite. The thread
+//! then only fsyncs once a second, through its own reference to the file so it never blocks
+//! an inline write, and takes over what the executor leaves it (a segment roll, a full disk,
+//! records with no reply waiting).
 //!
 //! Invariants (asserted): `durable_offset <= written_offset <= appended end`; records reach
-//! the file in offset order; a segment is synced completely before the next one gets a record;
-//! a segment's header and directory entry are synced before its first record is written.
+//! the file in offset order (the batch is taken and written under the `files` lock); a segment
+//! is synced completely before the next one gets a record; a segment's header and directory
+//! entry are synced before its first record is written.
 //!
 //! Failures: an fsync error is never retried (Linux may have dropped the pages it failed to
 //! write, so a retry could report success for data that is gone): the writer stops for good and
@@ -12,7 +22,7 @@
 //! `failure` reports it meanwhile, and clears when the write goes through.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -22,6 +32,9 @@ use super::segment::{self, SegmentHeader, SEGMENT_HEADER_BYTES};
 
 /// How often a writer blocked by a full disk tries again.
 const DISK_FULL_RETRY_MS: u64 = 100;
+
+/// Without `always`, how often the thread looks for records nobody wrote inline.
+const LEFTOVER_POLL_MS: u64 = 50;
 
 /// fsync latency histogram buckets: upper bounds in microseconds (powers of two from 64 µs to
 /// about 1 s), then one bucket for everything slower.
@@ -44,6 +57,16 @@ pub enum Fsync {
     EverySec,
     /// Never; the kernel writes back when it likes.
     No,
+}
+
+impl Fsync {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => Fsync::Always,
+            1 => Fsync::EverySec,
+            _ => Fsync::No,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,9 +98,23 @@ struct Batch {
     /// writing or syncing it will look at the batch again by itself, so appends skip the
     /// futex call (one per record otherwise).
     writer_parked: bool,
+    /// The executor left this batch to the thread (a roll, a full disk, a busy file); inline
+    /// writes stay off until the thread has written it.
+    handed_off: bool,
+}
+
+/// The segment files: whoever holds this lock may take the batch and write it.
+struct Files {
+    fs: Arc<dyn Fs>,
+    dir: PathBuf,
+    log_id: u64,
+    segment_size_bytes: u64,
+    active: Active,
 }
 
 struct Shared {
+    /// Lock order: `files` before `batch`.
+    files: Mutex<Files>,
     batch: Mutex<Batch>,
     wake: Condvar,
     written_offset: AtomicU64,
@@ -86,12 +123,22 @@ struct Shared {
     /// goes back, even when the policy changes.
     released_offset: AtomicU64,
     failure: Mutex<Option<String>>,
-    fsync: Mutex<Fsync>,
+    /// A failure no restart of the writer can fix (a failed fsync, a failed write).
+    fatal: AtomicBool,
+    fsync: AtomicU8,
     stats: Mutex<LogStats>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Why a batch was not (completely) written; the rest is back at the front of the batch.
+enum Unwritten {
+    /// The segment must roll and the caller may not (an inline write).
+    NeedsRoll,
+    DiskFull,
+    Fatal,
 }
 
 pub struct LogWriter {
@@ -102,7 +149,7 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// Starts the writer thread. `on_durable` runs on that thread after each advance of the
-    /// durable (or, without `always`, written) offset.
+    /// released or the durable offset it makes.
     pub fn start(
         fs: Arc<dyn Fs>,
         dir: &Path,
@@ -112,29 +159,23 @@ impl LogWriter {
     ) -> std::io::Result<Self> {
         fs.create_dir_all(dir)?;
         let active = match &resume.last_segment {
-            Some((path, base, pos)) => Active { file: fs.open(path, true)?, base: *base, pos: *pos },
+            Some((path, base, pos)) => Active { file: Arc::from(fs.open(path, true)?), base: *base, pos: *pos },
             None => Active::create(fs.as_ref(), dir, resume.log_id, resume.end_offset)?,
         };
+        let files = Files { fs, dir: dir.to_path_buf(), log_id: resume.log_id, segment_size_bytes: opts.segment_size_bytes, active };
         let shared = Arc::new(Shared {
+            files: Mutex::new(files),
             batch: Mutex::new(Batch { start_offset: resume.end_offset, end_offset: resume.end_offset, ..Batch::default() }),
             wake: Condvar::new(),
             written_offset: AtomicU64::new(resume.end_offset),
             durable_offset: AtomicU64::new(resume.end_offset),
             released_offset: AtomicU64::new(resume.end_offset),
             failure: Mutex::new(None),
-            fsync: Mutex::new(opts.fsync),
+            fatal: AtomicBool::new(false),
+            fsync: AtomicU8::new(opts.fsync as u8),
             stats: Mutex::new(LogStats { fsyncs: 0, fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1] }),
         });
-        let mut t = Thread {
-            fs,
-            dir: dir.to_path_buf(),
-            log_id: resume.log_id,
-            opts,
-            active,
-            shared: shared.clone(),
-            on_durable,
-            last_sync: std::time::Instant::now(),
-        };
+        let mut t = Thread { shared: shared.clone(), on_durable, last_sync: std::time::Instant::now() };
         let thread = std::thread::Builder::new().name("keel-log".into()).spawn(move || t.run())?;
         Ok(Self { shared, log_id: resume.log_id, thread: Some(thread) })
     }
@@ -150,12 +191,45 @@ impl LogWriter {
         b.end_offset = rec.end_offset();
         let end = b.end_offset;
         b.record_ends.push(end);
-        let parked = b.writer_parked;
+        // Without `always` the executor writes inline; the thread need not wake.
+        let wake = b.writer_parked && self.fsync() == Fsync::Always;
         drop(b);
-        if parked {
+        if wake {
             self.shared.wake.notify_one();
         }
         end
+    }
+
+    /// Without `always`: writes the appended records now, on the calling thread, and returns
+    /// the new released offset. None when the thread has the batch (or under `always`): the
+    /// caller then waits for `on_durable`.
+    pub fn write_inline(&self) -> Option<u64> {
+        if self.fsync() == Fsync::Always || self.shared.fatal.load(Ordering::Acquire) {
+            return None;
+        }
+        let Ok(mut files) = self.shared.files.try_lock() else {
+            self.hand_off();
+            return None;
+        };
+        if lock(&self.shared.batch).handed_off {
+            return None;
+        }
+        match self.shared.write_pending(&mut files, false) {
+            Ok(_) => {
+                let written = self.written_offset();
+                Some(self.shared.released_offset.fetch_max(written, Ordering::AcqRel).max(written))
+            }
+            Err(_) => {
+                drop(files);
+                self.hand_off();
+                None
+            }
+        }
+    }
+
+    fn hand_off(&self) {
+        lock(&self.shared.batch).handed_off = true;
+        self.shared.wake.notify_one();
     }
 
     /// Everything below this offset is on disk (fsynced).
@@ -178,12 +252,21 @@ impl LogWriter {
         lock(&self.shared.failure).clone()
     }
 
+    /// The log failed for good: held replies will never be released.
+    pub fn failed_for_good(&self) -> bool {
+        self.shared.fatal.load(Ordering::Acquire)
+    }
+
     pub fn stats(&self) -> LogStats {
         lock(&self.shared.stats).clone()
     }
 
+    pub fn fsync(&self) -> Fsync {
+        Fsync::from_u8(self.shared.fsync.load(Ordering::Relaxed))
+    }
+
     pub fn set_fsync(&self, fsync: Fsync) {
-        *lock(&self.shared.fsync) = fsync;
+        self.shared.fsync.store(fsync as u8, Ordering::Relaxed);
         self.shared.wake.notify_one();
     }
 
@@ -210,7 +293,7 @@ impl Drop for LogWriter {
 
 /// The segment being appended to.
 struct Active {
-    file: Box<dyn LogFile>,
+    file: Arc<dyn LogFile>,
     base: u64,
     /// Byte position for the next record.
     pos: u64,
@@ -221,11 +304,15 @@ impl Active {
     /// before any record goes in (recovery's case E relies on it).
     fn create(fs: &dyn Fs, dir: &Path, log_id: u64, base: u64) -> std::io::Result<Self> {
         let path = dir.join(segment::file_name(base));
-        let mut file = fs.create(&path)?;
+        let file: Arc<dyn LogFile> = Arc::from(fs.create(&path)?);
         let created_ms = u64::try_from(crate::executor::unix_ms()).unwrap_or(0);
-        write_all_at(file.as_mut(), 0, &SegmentHeader { log_id, base_offset: base, created_ms }.encode())?;
-        file.sync_data()?;
-        fs.sync_dir(dir)?;
+        let header = SegmentHeader { log_id, base_offset: base, created_ms }.encode();
+        let done = write_all_at(file.as_ref(), 0, &header).and_then(|()| file.sync_data()).and_then(|()| fs.sync_dir(dir));
+        if let Err(e) = done {
+            // Remove the half-made file so a retry (after a full disk) can create it again.
+            let _ = fs.remove(&path);
+            return Err(e);
+        }
         Ok(Self { file, base, pos: SEGMENT_HEADER_BYTES as u64 })
     }
 
@@ -234,12 +321,147 @@ impl Active {
     }
 }
 
+impl Shared {
+    /// Takes the batch and writes it. On failure the unwritten rest goes back to the front of
+    /// the batch, so a later attempt continues at the same offset.
+    fn write_pending(&self, files: &mut Files, may_roll: bool) -> Result<bool, Unwritten> {
+        let (bytes, ends, start) = {
+            let mut b = lock(&self.batch);
+            if b.bytes.is_empty() {
+                return Ok(false);
+            }
+            let start = b.start_offset;
+            b.start_offset = b.end_offset;
+            (std::mem::take(&mut b.bytes), std::mem::take(&mut b.record_ends), start)
+        };
+        match self.write_batch(files, &bytes, &ends, start, may_roll) {
+            Ok(()) => {
+                self.clear_disk_full();
+                Ok(true)
+            }
+            Err((from, i, why)) => {
+                let mut b = lock(&self.batch);
+                let mut rest = bytes[from..].to_vec();
+                rest.extend_from_slice(&b.bytes);
+                let mut rest_ends = ends[i..].to_vec();
+                rest_ends.extend_from_slice(&b.record_ends);
+                b.bytes = rest;
+                b.record_ends = rest_ends;
+                b.start_offset = start + from as u64;
+                Err(why)
+            }
+        }
+    }
+
+    /// Writes a batch, rolling segments at record boundaries. On failure returns where the
+    /// unwritten part starts (byte, record index) and why.
+    fn write_batch(
+        &self,
+        files: &mut Files,
+        bytes: &[u8],
+        ends: &[u64],
+        start: u64,
+        may_roll: bool,
+    ) -> Result<(), (usize, usize, Unwritten)> {
+        assert_eq!(start, files.active.end_offset(), "batch does not continue the log");
+        let mut from = 0usize;
+        let mut i = 0;
+        while from < bytes.len() {
+            if files.active.pos >= files.segment_size_bytes && files.active.pos > SEGMENT_HEADER_BYTES as u64 {
+                if !may_roll {
+                    return Err((from, i, Unwritten::NeedsRoll));
+                }
+                self.roll(files).map_err(|why| (from, i, why))?;
+                continue;
+            }
+            // Records up to the segment size (at least one: a record may overrun it).
+            let room = files.segment_size_bytes.saturating_sub(files.active.pos);
+            let mut to = from;
+            let mut j = i;
+            while j < ends.len() {
+                let end = usize::try_from(ends[j] - start).expect("batch fits in memory");
+                if to > from && (end - from) as u64 > room {
+                    break;
+                }
+                to = end;
+                j += 1;
+            }
+            assert!(to > from, "at least one record per write");
+            if let Err(e) = write_all_at(files.active.file.as_ref(), files.active.pos, &bytes[from..to]) {
+                return Err((from, i, self.classify(&e, "writing the log failed")));
+            }
+            files.active.pos += (to - from) as u64;
+            (from, i) = (to, j);
+            self.written_offset.store(files.active.end_offset(), Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Syncs the active segment completely and starts the next one at the log's end.
+    fn roll(&self, files: &mut Files) -> Result<(), Unwritten> {
+        let written = self.written_offset.load(Ordering::Acquire);
+        self.sync_file(files.active.file.as_ref(), written)?;
+        let base = files.active.end_offset();
+        let next = Active::create(files.fs.as_ref(), &files.dir, files.log_id, base)
+            .map_err(|e| self.classify(&e, "creating a log segment failed"))?;
+        files.active = next;
+        Ok(())
+    }
+
+    /// fdatasyncs `file`, which holds everything below `written`, and publishes the durable
+    /// offset. Never retried.
+    fn sync_file(&self, file: &dyn LogFile, written: u64) -> Result<(), Unwritten> {
+        if written <= self.durable_offset.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let result = file.sync_data();
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        {
+            let mut st = lock(&self.stats);
+            st.fsyncs += 1;
+            let bucket = FSYNC_BUCKETS_USEC.iter().position(|&b| usec <= b).unwrap_or(FSYNC_BUCKETS_USEC.len());
+            st.fsync_usec_histogram[bucket] += 1;
+        }
+        if let Err(e) = result {
+            // Never retried: the kernel may have dropped the pages it could not write.
+            self.fail(format!("fsync of the log failed: {e}; writes are refused until a restart recovers from what is on disk"));
+            return Err(Unwritten::Fatal);
+        }
+        assert!(written <= self.written_offset.load(Ordering::Acquire), "durable offset {written} past the written offset");
+        self.durable_offset.fetch_max(written, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// ENOSPC is reported and waited out; anything else stops the log for good.
+    fn classify(&self, e: &std::io::Error, what: &str) -> Unwritten {
+        if e.raw_os_error() == Some(libc::ENOSPC) {
+            *lock(&self.failure) = Some(format!("the disk is full: {e}; writes are held until space returns"));
+            return Unwritten::DiskFull;
+        }
+        self.fail(format!("{what}: {e}"));
+        Unwritten::Fatal
+    }
+
+    fn clear_disk_full(&self) {
+        let mut f = lock(&self.failure);
+        if f.as_deref().is_some_and(|m| m.starts_with("the disk is full")) {
+            *f = None;
+        }
+    }
+
+    fn fail(&self, why: String) {
+        crate::log_warning!("{why}");
+        self.fatal.store(true, Ordering::Release);
+        *lock(&self.failure) = Some(why);
+    }
+
+    fn fsync(&self) -> Fsync {
+        Fsync::from_u8(self.fsync.load(Ordering::Relaxed))
+    }
+}
+
 struct Thread {
-    fs: Arc<dyn Fs>,
-    dir: PathBuf,
-    log_id: u64,
-    opts: WriterOptions,
-    active: Active,
     shared: Arc<Shared>,
     on_durable: Box<dyn Fn(u64) + Send>,
     last_sync: std::time::Instant,
@@ -247,24 +469,51 @@ struct Thread {
 
 impl Thread {
     fn run(&mut self) {
+        let sh = self.shared.clone();
         loop {
-            let (bytes, ends, start, stop) = {
-                let mut b = lock(&self.shared.batch);
-                while b.bytes.is_empty() && !b.stop {
-                    let timeout = Duration::from_millis(if self.unsynced() { 50 } else { 1000 });
-                    b.writer_parked = true;
-                    b = self.shared.wake.wait_timeout(b, timeout).map_or_else(|e| e.into_inner().0, |r| r.0);
-                    b.writer_parked = false;
-                    if self.unsynced() && self.sync_due() {
+            let stop = {
+                let mut b = lock(&sh.batch);
+                loop {
+                    let policy = sh.fsync();
+                    let has_bytes = !b.bytes.is_empty();
+                    if b.stop || (has_bytes && (policy == Fsync::Always || b.handed_off)) || (self.unsynced() && self.sync_due()) {
                         break;
                     }
+                    let timeout_ms = if policy == Fsync::Always && !self.unsynced() { 1000 } else { LEFTOVER_POLL_MS };
+                    b.writer_parked = true;
+                    let (g, timeout) =
+                        sh.wake.wait_timeout(b, Duration::from_millis(timeout_ms)).unwrap_or_else(std::sync::PoisonError::into_inner);
+                    b = g;
+                    b.writer_parked = false;
+                    if timeout.timed_out() && !b.bytes.is_empty() {
+                        break; // leftovers nobody wrote inline (expiry's deletes, say)
+                    }
                 }
-                let start = b.start_offset;
-                b.start_offset = b.end_offset;
-                (std::mem::take(&mut b.bytes), std::mem::take(&mut b.record_ends), start, b.stop)
+                b.stop
             };
-            if !bytes.is_empty() && self.write_batch(&bytes, &ends, start).is_err() {
+            if sh.fatal.load(Ordering::Acquire) {
                 return;
+            }
+            let wrote = {
+                let mut files = lock(&sh.files);
+                match sh.write_pending(&mut files, true) {
+                    Ok(wrote) => {
+                        lock(&sh.batch).handed_off = false;
+                        wrote
+                    }
+                    Err(Unwritten::DiskFull) => {
+                        drop(files);
+                        if stop {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(DISK_FULL_RETRY_MS));
+                        continue;
+                    }
+                    Err(_) => return,
+                }
+            };
+            if wrote && sh.fsync() != Fsync::Always {
+                self.release(sh.written_offset.load(Ordering::Acquire));
             }
             if (self.sync_due() || stop) && self.sync().is_err() {
                 return;
@@ -280,122 +529,36 @@ impl Thread {
     }
 
     fn sync_due(&self) -> bool {
-        match *lock(&self.shared.fsync) {
+        match self.shared.fsync() {
             Fsync::Always => true,
             Fsync::EverySec => self.last_sync.elapsed() >= Duration::from_secs(1),
             Fsync::No => false,
         }
     }
 
-    /// Writes a batch, rolling segments at record boundaries. Retries a full disk until it
-    /// succeeds; any other error stops the writer.
-    fn write_batch(&mut self, bytes: &[u8], ends: &[u64], start: u64) -> Result<(), ()> {
-        assert_eq!(start, self.active.end_offset(), "batch does not continue the log");
-        let mut from = 0usize;
-        let mut i = 0;
-        while from < bytes.len() {
-            if self.active.pos >= self.opts.segment_size_bytes && self.active.pos > SEGMENT_HEADER_BYTES as u64 {
-                self.roll()?;
-                continue;
-            }
-            // Records up to the segment size (at least one: a record may overrun it).
-            let room = self.opts.segment_size_bytes.saturating_sub(self.active.pos);
-            let mut to = from;
-            while i < ends.len() {
-                let end = usize::try_from(ends[i] - start).expect("batch fits in memory");
-                if to > from && (end - from) as u64 > room {
-                    break;
-                }
-                to = end;
-                i += 1;
-            }
-            assert!(to > from, "at least one record per write");
-            self.retry_full_disk(|t| write_all_at(t.active.file.as_mut(), t.active.pos, &bytes[from..to]))?;
-            self.active.pos += (to - from) as u64;
-            from = to;
-            let written = self.active.end_offset();
-            self.shared.written_offset.store(written, Ordering::Release);
-            if *lock(&self.shared.fsync) != Fsync::Always {
-                self.release(written);
-            }
-        }
-        Ok(())
-    }
-
-    /// Syncs the active segment completely and starts the next one at the log's end.
-    fn roll(&mut self) -> Result<(), ()> {
-        self.sync()?;
-        let base = self.active.end_offset();
-        let next = self.retry_full_disk(|t| Active::create(t.fs.as_ref(), &t.dir, t.log_id, base))?;
-        self.active = next;
-        Ok(())
-    }
-
+    /// Syncs what has been written, without holding the files lock during the fsync (an
+    /// inline write may go on meanwhile; it lands past `written`).
     fn sync(&mut self) -> Result<(), ()> {
-        let written = self.shared.written_offset.load(Ordering::Acquire);
-        if written == self.shared.durable_offset.load(Ordering::Acquire) {
+        let (file, written) = {
+            let files = lock(&self.shared.files);
+            (files.active.file.clone(), self.shared.written_offset.load(Ordering::Acquire))
+        };
+        if written <= self.shared.durable_offset.load(Ordering::Acquire) {
             return Ok(());
         }
-        let started = std::time::Instant::now();
-        let result = self.active.file.sync_data();
-        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        {
-            let mut st = lock(&self.shared.stats);
-            st.fsyncs += 1;
-            let bucket = FSYNC_BUCKETS_USEC.iter().position(|&b| usec <= b).unwrap_or(FSYNC_BUCKETS_USEC.len());
-            st.fsync_usec_histogram[bucket] += 1;
-        }
-        if let Err(e) = result {
-            // Never retried: the kernel may have dropped the pages it could not write.
-            self.fail(format!("fsync of the log failed: {e}; writes are refused until a restart recovers from what is on disk"));
-            return Err(());
-        }
+        self.shared.sync_file(file.as_ref(), written).map_err(|_| ())?;
         self.last_sync = std::time::Instant::now();
-        let before = self.shared.durable_offset.swap(written, Ordering::AcqRel);
-        assert!(before <= written, "durable offset went back from {before} to {written}");
-        self.release(written);
+        if self.shared.fsync() == Fsync::Always {
+            self.release(written);
+        } else {
+            (self.on_durable)(written);
+        }
         Ok(())
     }
 
     fn release(&self, offset: u64) {
         self.shared.released_offset.fetch_max(offset, Ordering::AcqRel);
         (self.on_durable)(offset);
-    }
-
-    /// Runs `op` until it succeeds, waiting out a full disk; any other error stops the writer.
-    fn retry_full_disk<T>(&mut self, mut op: impl FnMut(&mut Self) -> std::io::Result<T>) -> Result<T, ()> {
-        loop {
-            match op(self) {
-                Ok(v) => {
-                    self.clear_disk_full();
-                    return Ok(v);
-                }
-                Err(e) => self.wait_or_fail(&e)?,
-            }
-        }
-    }
-
-    /// ENOSPC: report it and wait for space (or shutdown). Anything else is fatal.
-    fn wait_or_fail(&mut self, e: &std::io::Error) -> Result<(), ()> {
-        if e.raw_os_error() != Some(libc::ENOSPC) {
-            self.fail(format!("writing the log failed: {e}"));
-            return Err(());
-        }
-        *lock(&self.shared.failure) = Some(format!("the disk is full: {e}; writes are held until space returns"));
-        std::thread::sleep(Duration::from_millis(DISK_FULL_RETRY_MS));
-        Ok(())
-    }
-
-    fn clear_disk_full(&self) {
-        let mut f = lock(&self.shared.failure);
-        if f.as_deref().is_some_and(|m| m.starts_with("the disk is full")) {
-            *f = None;
-        }
-    }
-
-    fn fail(&self, why: String) {
-        crate::log_warning!("{why}");
-        *lock(&self.shared.failure) = Some(why);
     }
 }
 

@@ -133,7 +133,7 @@ pub fn recover(
                 if !opts.load_truncated {
                     return Err(refuse('B', &path, Some(offset), format!("{reason} at the end of the log, and aof-load-truncated is no")));
                 }
-                let mut file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
+                let file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
                 file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
                 out.truncated_bytes += bytes.len() as u64 - pos;
                 pos
@@ -230,7 +230,7 @@ mod tests {
         let at = write_log(&fs, dir, 2, 3, 1_000_000);
         let (path, pos, _) = at.last().unwrap().clone();
         let len = fs.contents(&path).unwrap().len() as u64;
-        let mut f = fs.open(&path, true).unwrap();
+        let f = fs.open(&path, true).unwrap();
         f.set_len(pos + 10).unwrap();
         let (r, seen) = run(&fs, dir);
         let r = r.unwrap();

@@ -204,7 +204,7 @@ impl SimFile {
 }
 
 impl LogFile for SimFile {
-    fn write_at(&mut self, pos: u64, buf: &[u8]) -> io::Result<usize> {
+    fn write_at(&self, pos: u64, buf: &[u8]) -> io::Result<usize> {
         if !self.writable {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, "file opened read-only"));
         }
@@ -245,7 +245,7 @@ impl LogFile for SimFile {
         Ok(n)
     }
 
-    fn sync_data(&mut self) -> io::Result<()> {
+    fn sync_data(&self) -> io::Result<()> {
         while self.live()?.faults.stall_syncs {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
@@ -273,7 +273,7 @@ impl LogFile for SimFile {
         Ok(())
     }
 
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
+    fn set_len(&self, len: u64) -> io::Result<()> {
         let mut st = self.live()?;
         let len = usize::try_from(len).map_err(|_| io::Error::other("length too large"))?;
         st.inodes[self.inode].data.resize(len, 0);

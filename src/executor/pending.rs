@@ -9,11 +9,19 @@
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+/// foldhash, not SipHash: these maps are touched by every logged write and every read while
+/// writes are pending, and keys are client-chosen but only live until their record is
+/// released (a flood of colliding keys costs at most one group commit's worth of probing).
+type KeyMap = HashMap<Rc<[u8]>, u64, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 pub struct PendingWrites {
-    /// Per database, key -> end offset of its newest unreleased record. Keys are shared with
-    /// `order` (one allocation per noted key) and looked up by `&[u8]` (no allocation per read).
-    by_db: HashMap<usize, HashMap<Rc<[u8]>, u64>>,
+    /// Indexed by database: key -> end offset of its newest unreleased record. Keys are
+    /// shared with `order` (one allocation per noted key) and looked up by `&[u8]` (no
+    /// allocation per read).
+    by_db: Vec<KeyMap>,
+    /// Keys across all databases.
+    keys: usize,
     /// (end offset, db, key) in offset order, to forget keys as the log releases them.
     order: VecDeque<(u64, usize, Rc<[u8]>)>,
     /// End offset of the last keyless write.
@@ -22,7 +30,12 @@ pub struct PendingWrites {
 
 impl PendingWrites {
     pub fn note(&mut self, db: usize, key: Rc<[u8]>, end_offset: u64) {
-        self.by_db.entry(db).or_default().insert(key.clone(), end_offset);
+        if self.by_db.len() <= db {
+            self.by_db.resize_with(db + 1, KeyMap::default);
+        }
+        if self.by_db[db].insert(key.clone(), end_offset).is_none() {
+            self.keys += 1;
+        }
         debug_assert!(self.order.back().is_none_or(|b| b.0 <= end_offset), "records end in offset order");
         self.order.push_back((end_offset, db, key));
     }
@@ -33,7 +46,7 @@ impl PendingWrites {
 
     /// The offset a read of `key` must wait for (0: none).
     pub fn hold_for(&self, db: usize, key: &[u8]) -> u64 {
-        let own = self.by_db.get(&db).and_then(|m| m.get(key)).copied().unwrap_or(0);
+        let own = self.by_db.get(db).and_then(|m| m.get(key)).copied().unwrap_or(0);
         own.max(self.barrier_offset)
     }
 
@@ -41,26 +54,24 @@ impl PendingWrites {
     pub fn prune(&mut self, released_offset: u64) {
         while self.order.front().is_some_and(|f| f.0 <= released_offset) {
             let (end, db, key) = self.order.pop_front().expect("front exists");
-            if let Some(m) = self.by_db.get_mut(&db) {
-                if m.get(&key) == Some(&end) {
-                    m.remove(&key);
-                }
-                if m.is_empty() {
-                    self.by_db.remove(&db);
-                }
+            let m = &mut self.by_db[db];
+            if m.get(&key) == Some(&end) {
+                m.remove(&key);
+                self.keys -= 1;
             }
         }
         if self.barrier_offset <= released_offset {
             self.barrier_offset = 0;
         }
+        debug_assert_eq!(self.keys, self.by_db.iter().map(HashMap::len).sum::<usize>());
     }
 
     pub fn len(&self) -> usize {
-        self.by_db.values().map(HashMap::len).sum()
+        self.keys
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_db.is_empty()
+        self.keys == 0
     }
 }
 

@@ -14,7 +14,7 @@
 
 use crate::commands::{flags, CommandSpec};
 use crate::protocol::Args;
-use crate::storage::record::{encode_effect, KIND_EFFECTS};
+use crate::storage::record::{encode_effect, encode_effect_iter, KIND_EFFECTS};
 
 use super::Server;
 
@@ -77,12 +77,10 @@ impl Server {
             self.effects.barrier |= keyless_write || matches!(spec.full_name, "move" | "copy" | "swapdb");
             if self.effects.rewritten {
                 for (db, argv) in std::mem::take(&mut self.effects.rewrite) {
-                    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                    encode_effect(&mut self.effects.payload, db32(db), &refs);
+                    encode_effect_iter(&mut self.effects.payload, db32(db), argv.iter().map(Vec::as_slice));
                 }
             } else {
-                let argv: Vec<&[u8]> = args.iter().collect();
-                encode_effect(&mut self.effects.payload, db32(self.clients.get(slot).db), &argv);
+                encode_effect_iter(&mut self.effects.payload, db32(self.clients.get(slot).db), args.iter());
             }
         }
         self.effects.rewrite.clear();

@@ -117,11 +117,15 @@ impl std::fmt::Debug for OwnedArgs {
 
 /// Encodes an argument vector as a RESP multibulk request (what clients send).
 pub fn encode_request<T: AsRef<[u8]>>(args: &[T], out: &mut Vec<u8>) {
+    encode_request_iter(args.iter().map(AsRef::as_ref), out);
+}
+
+/// `encode_request` over any arguments that know their count (no slice to build first).
+pub fn encode_request_iter<'a>(args: impl ExactSizeIterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
     out.push(b'*');
     crate::util::num::fmt_i64(args.len() as i64, out);
     out.extend_from_slice(b"\r\n");
     for a in args {
-        let a = a.as_ref();
         out.push(b'$');
         crate::util::num::fmt_i64(a.len() as i64, out);
         out.extend_from_slice(b"\r\n");

@@ -18,6 +18,10 @@ pub trait LogFile: Send + Sync {
     /// fdatasync: the bytes written so far survive a crash once this returns Ok.
     fn sync_data(&self) -> io::Result<()>;
     fn set_len(&self, len: u64) -> io::Result<()>;
+    /// Reserves space up to `len` bytes (zero-filled; the file grows to `len` if shorter), so
+    /// later writes inside it change no file metadata and fdatasync has less to do. Callers
+    /// treat it as a hint: on failure, writes still extend the file.
+    fn allocate(&self, len: u64) -> io::Result<()>;
     fn len_bytes(&self) -> io::Result<u64>;
 }
 
@@ -88,6 +92,9 @@ impl LogFile for RealFile {
     }
     fn set_len(&self, len: u64) -> io::Result<()> {
         self.0.set_len(len)
+    }
+    fn allocate(&self, len: u64) -> io::Result<()> {
+        crate::util::sys::fallocate(&self.0, len)
     }
     fn len_bytes(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())

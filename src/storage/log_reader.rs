@@ -12,7 +12,7 @@ use super::segment::{offset_at, SEGMENT_HEADER_BYTES};
 /// Where a segment's records stop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
-    /// No bytes left, or zero-filled space from `pos` on.
+    /// No bytes left, or only zeros from `pos` to the end of the segment.
     Clean { pos: u64 },
     /// The bytes at `pos` (log offset `offset`) are not a valid record.
     Bad { pos: u64, offset: u64, reason: &'static str, later: Option<Later> },
@@ -43,7 +43,16 @@ pub fn scan<E>(
                 each(pos as u64, &rec)?;
                 pos += RECORD_HEADER_BYTES + rec.payload.len();
             }
-            Err(Decode::End) => return Ok(Stop::Clean { pos: pos as u64 }),
+            Err(Decode::End) => {
+                // Zeros end the data only if nothing but zeros follows: a zeroed range with
+                // records after it is a hole (a lost page, or damage), judged like a bad record.
+                let rest = bytes.get(pos..).unwrap_or(&[]);
+                let Some(z) = rest.iter().position(|&b| b != 0) else { return Ok(Stop::Clean { pos: pos as u64 }) };
+                // A record holding the first non-zero byte starts at most a header before it.
+                let from = (pos + z).saturating_sub(RECORD_HEADER_BYTES - 1).max(pos + 1);
+                let later = find_later(bytes, from, log_id, base_offset, payload_max_bytes);
+                return Ok(Stop::Bad { pos: pos as u64, offset, reason: "zero-filled bytes followed by data", later });
+            }
             Err(Decode::Bad(reason)) => {
                 let later = find_later(bytes, pos + 1, log_id, base_offset, payload_max_bytes);
                 return Ok(Stop::Bad { pos: pos as u64, offset, reason, later });
@@ -142,6 +151,30 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_zeroed_range_before_later_records_is_not_the_end() {
+        // Records written with durable_offset = their own offset, so the later one proves
+        // the zeroed record was durable: damage, not a clean end.
+        let (mut b, at) = segment(0, 6, 0);
+        let (from, to) = (at[2].0 as usize, at[3].0 as usize);
+        b[from..to].fill(0);
+        let (seen, stop) = offsets(&b, 0);
+        assert_eq!(seen.len(), 2);
+        match stop {
+            Stop::Bad { pos, later: Some(l), .. } => {
+                assert_eq!(pos, at[2].0);
+                assert_eq!((l.pos, l.offset), at[3]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Zeros with only garbage after them: bad, with nothing later to prove anything.
+        let (mut b, at) = segment(0, 3, 0);
+        let end = b.len();
+        b[at[2].0 as usize..end].fill(0);
+        b.extend_from_slice(&[0, 0, 7, 0]);
+        assert!(matches!(offsets(&b, 0).1, Stop::Bad { later: None, .. }));
     }
 
     #[test]

@@ -159,8 +159,12 @@ impl LogWriter {
     ) -> std::io::Result<Self> {
         fs.create_dir_all(dir)?;
         let active = match &resume.last_segment {
-            Some((path, base, pos)) => Active { file: Arc::from(fs.open(path, true)?), base: *base, pos: *pos },
-            None => Active::create(fs.as_ref(), dir, resume.log_id, resume.end_offset)?,
+            Some((path, base, pos)) => {
+                let file: Arc<dyn LogFile> = Arc::from(fs.open(path, true)?);
+                let _ = file.allocate(opts.segment_size_bytes);
+                Active { file, base: *base, pos: *pos }
+            }
+            None => Active::create(fs.as_ref(), dir, resume.log_id, resume.end_offset, opts.segment_size_bytes)?,
         };
         let files = Files { fs, dir: dir.to_path_buf(), log_id: resume.log_id, segment_size_bytes: opts.segment_size_bytes, active };
         let shared = Arc::new(Shared {
@@ -300,11 +304,14 @@ struct Active {
 }
 
 impl Active {
-    /// Creates the segment starting at `base`: header written and synced, directory synced,
-    /// before any record goes in (recovery's case E relies on it).
-    fn create(fs: &dyn Fs, dir: &Path, log_id: u64, base: u64) -> std::io::Result<Self> {
+    /// Creates the segment starting at `base`: space for `size` bytes reserved (best effort:
+    /// appends within it need no metadata update, which makes each fdatasync about a third
+    /// cheaper on ext4), header written and synced, directory synced, before any record goes
+    /// in (recovery's case E relies on it).
+    fn create(fs: &dyn Fs, dir: &Path, log_id: u64, base: u64, size: u64) -> std::io::Result<Self> {
         let path = dir.join(segment::file_name(base));
         let file: Arc<dyn LogFile> = Arc::from(fs.create(&path)?);
+        let _ = file.allocate(size);
         let created_ms = u64::try_from(crate::executor::unix_ms()).unwrap_or(0);
         let header = SegmentHeader { log_id, base_offset: base, created_ms }.encode();
         let done = write_all_at(file.as_ref(), 0, &header).and_then(|()| file.sync_data()).and_then(|()| fs.sync_dir(dir));
@@ -402,7 +409,7 @@ impl Shared {
         let written = self.written_offset.load(Ordering::Acquire);
         self.sync_file(files.active.file.as_ref(), written)?;
         let base = files.active.end_offset();
-        let next = Active::create(files.fs.as_ref(), &files.dir, files.log_id, base)
+        let next = Active::create(files.fs.as_ref(), &files.dir, files.log_id, base, files.segment_size_bytes)
             .map_err(|e| self.classify(&e, "creating a log segment failed"))?;
         files.active = next;
         Ok(())
@@ -695,21 +702,31 @@ mod tests {
 
     #[test]
     fn a_full_disk_holds_writes_until_space_returns() {
-        let fs = SimFs::new(14);
-        let (w, rx) = start(&fs, &new_log(), 1 << 20, Fsync::Always);
-        let ok = w.append(KIND_EFFECTS, 1, &payload(0));
-        wait_durable(&w, &rx, ok);
-        let used = fs.contents(&Path::new(DIR).join(segment::file_name(0))).unwrap().len() as u64;
-        fs.set_faults(Faults { space_bytes: Some(used + 50), ..Faults::default() });
-        let held = append_all(&w, 1..5);
-        assert!(wait_failure(&w).starts_with("the disk is full"));
-        assert_eq!(w.durable_offset(), ok);
-        fs.set_faults(Faults::default());
-        wait_durable(&w, &rx, held);
-        assert_eq!(w.failure(), None, "resumes by itself");
-        drop(w);
-        fs.crash();
-        assert_eq!(recovered_offsets(&fs).0.len(), 5);
+        // Twice: once when preallocation failed and appends grow the file into a full disk,
+        // once when a preallocated segment fills and the next one cannot be created.
+        for preallocated in [false, true] {
+            let fs = SimFs::new(14);
+            if !preallocated {
+                fs.set_faults(Faults { space_bytes: Some(SEGMENT_HEADER_BYTES as u64 + 250), ..Faults::default() });
+            }
+            let (w, rx) = start(&fs, &new_log(), 600, Fsync::Always);
+            let ok = w.append(KIND_EFFECTS, 1, &payload(0));
+            wait_durable(&w, &rx, ok);
+            let len = fs.contents(&Path::new(DIR).join(segment::file_name(0))).unwrap().len() as u64;
+            assert_eq!(len >= 600, preallocated, "segment file is {len} bytes");
+            if preallocated {
+                fs.set_faults(Faults { space_bytes: Some(len), ..Faults::default() });
+            }
+            let held = append_all(&w, 1..8);
+            assert!(wait_failure(&w).starts_with("the disk is full"));
+            assert!(w.durable_offset() < held, "preallocated={preallocated}");
+            fs.set_faults(Faults::default());
+            wait_durable(&w, &rx, held);
+            assert_eq!(w.failure(), None, "resumes by itself");
+            drop(w);
+            fs.crash();
+            assert_eq!(recovered_offsets(&fs).0.len(), 8, "preallocated={preallocated}");
+        }
     }
 
     #[test]

@@ -66,10 +66,13 @@ pub fn encode(out: &mut Vec<u8>, log_id: u64, rec: &Record<'_>) {
     h[16..24].copy_from_slice(&rec.offset.to_le_bytes());
     h[24..32].copy_from_slice(&rec.timestamp_ms.to_le_bytes());
     h[32..40].copy_from_slice(&rec.durable_offset.to_le_bytes());
-    let c = crc(log_id, &h, rec.payload);
-    h[4..8].copy_from_slice(&c.to_le_bytes());
     out.extend_from_slice(&h);
     out.extend_from_slice(rec.payload);
+    // The record as written, CRC bytes still zero: one pass over contiguous bytes.
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&log_id.to_le_bytes());
+    hasher.update(&out[start..]);
+    out[start + 4..start + 8].copy_from_slice(&hasher.finalize().to_le_bytes());
     debug_assert_eq!(decode(&out[start..], log_id, rec.offset, u64::MAX).as_ref(), Ok(rec), "record does not round-trip");
 }
 
@@ -119,9 +122,14 @@ pub struct Effect<'a> {
 
 /// Appends one effect to an EFFECTS payload.
 pub fn encode_effect(out: &mut Vec<u8>, db: u32, argv: &[&[u8]]) {
-    assert!(!argv.is_empty(), "an effect is a command");
+    encode_effect_iter(out, db, argv.iter().copied());
+}
+
+/// `encode_effect` over any arguments that know their count.
+pub fn encode_effect_iter<'a>(out: &mut Vec<u8>, db: u32, argv: impl ExactSizeIterator<Item = &'a [u8]>) {
+    assert!(argv.len() > 0, "an effect is a command");
     out.extend_from_slice(&db.to_le_bytes());
-    crate::protocol::encode_request(argv, out);
+    crate::protocol::encode_request_iter(argv, out);
 }
 
 /// Splits an EFFECTS payload into its effects. The payload passed its record's CRC, so a

@@ -254,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn case_c_a_zeroed_range_proven_durable_refuses_to_start() {
+        let fs = SimFs::new(33);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 1, 5, 0);
+        let f = fs.open(&at[1].0, true).unwrap();
+        write_all_at(f.as_ref(), at[1].1, &vec![0; (at[2].1 - at[1].1) as usize]).unwrap();
+        f.sync_data().unwrap();
+        let err = run(&fs, dir).0.unwrap_err();
+        assert_eq!((err.case, err.offset), ('C', Some(at[1].2)), "zeros are not the end when durable records follow");
+    }
+
+    #[test]
     fn case_d_damage_before_a_later_segment_refuses_to_start() {
         let fs = SimFs::new(4);
         let dir = Path::new("/k/log");

@@ -280,6 +280,21 @@ impl LogFile for SimFile {
         Ok(())
     }
 
+    fn allocate(&self, len: u64) -> io::Result<()> {
+        let mut st = self.live()?;
+        let len = usize::try_from(len).map_err(|_| io::Error::other("length too large"))?;
+        let growth = len.saturating_sub(st.inodes[self.inode].data.len()) as u64;
+        if st.faults.space_bytes.is_some_and(|space| growth > space.saturating_sub(st.used_bytes())) {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        // Zeros, unsynced like any write: after a crash the file may be shorter again.
+        let data = &mut st.inodes[self.inode].data;
+        if data.len() < len {
+            data.resize(len, 0);
+        }
+        Ok(())
+    }
+
     fn len_bytes(&self) -> io::Result<u64> {
         Ok(self.live()?.inodes[self.inode].data.len() as u64)
     }

@@ -48,6 +48,20 @@ pub fn try_lock_exclusive(f: &std::fs::File) -> std::io::Result<()> {
     }
 }
 
+/// Reserves `len` bytes for `f` (zero-filled, growing it if shorter): fallocate mode 0.
+pub fn fallocate(f: &std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::other("length too large"))?;
+    // SAFETY: fallocate on the raw fd of a file borrowed for the duration of the call; no
+    // memory is passed.
+    let rc = unsafe { libc::fallocate(f.as_raw_fd(), 0, 0, len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::fd::AsRawFd;

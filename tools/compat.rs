@@ -367,7 +367,9 @@ impl Gen {
     }
 
     fn misc(&mut self) -> Cmd {
-        match self.rng.below(12) {
+        match self.rng.below(13) {
+            // WAIT with no replicas: 0 at once (a positive count would wait out its timeout).
+            11 => c(&["WAIT", *self.rng.pick(&["0", "-1", "x"]), *self.rng.pick(&["0", "-5", "1.5", "abc"])]),
             0 => c(&["PING"]),
             1 => c(&["ECHO", &self.value()]),
             2 => c(&["PING", "a", "b"]),

@@ -20,6 +20,7 @@ pub mod spec;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod wait;
 
 use std::borrow::Cow;
 

@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 14] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -28,6 +28,7 @@ fn families() -> [&'static [CommandSpec]; 13] {
         super::debug::COMMANDS,
         super::info::COMMANDS,
         super::introspect::COMMANDS,
+        super::wait::COMMANDS,
     ]
 }
 

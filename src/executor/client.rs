@@ -116,6 +116,21 @@ pub struct Client {
     /// Query/output buffer sizes last reported by the connection task (CLIENT LIST).
     pub qbuf_bytes: usize,
     pub obuf_bytes: usize,
+    /// End offset of the last record this client's commands wrote (Redis's `woff`): what
+    /// WAITAOF waits for.
+    pub last_write_offset: u64,
+    /// The command at the head of the input is blocked (WAIT, WAITAOF): the connection
+    /// keeps it and runs it again when woken or at the deadline.
+    pub blocked: Option<Blocked>,
+}
+
+/// Why and until when a client's command is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocked {
+    /// Unix ms at which the command gives up and replies; 0 blocks until woken.
+    pub deadline_ms: i64,
+    /// Wake when the log is durable up to here (0: no durability wait).
+    pub durable_offset: u64,
 }
 
 impl Client {
@@ -151,6 +166,8 @@ impl Client {
             wake: Rc::new(Signal::default()),
             qbuf_bytes: 0,
             obuf_bytes: 0,
+            last_write_offset: 0,
+            blocked: None,
         }
     }
 
@@ -171,6 +188,9 @@ impl Client {
         }
         if self.in_multi {
             f.push('x');
+        }
+        if self.blocked.is_some() {
+            f.push('b');
         }
         if self.dirty_cas {
             f.push('d');

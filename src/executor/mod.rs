@@ -68,6 +68,9 @@ pub enum Outcome {
     Done,
     /// CLIENT PAUSE holds it: the connection keeps it and retries after the pause.
     Paused,
+    /// It blocks (WAIT, WAITAOF; `Client::blocked` says until when): the connection keeps it
+    /// and runs it again when woken or at the deadline.
+    Blocked,
 }
 
 pub struct Server {
@@ -235,13 +238,16 @@ impl Server {
         }
         self.called = None;
         let outcome = self.process(slot, args, out, started);
-        let hold = match self.flush_effects() {
-            Some(end) => end,
-            None => self.read_hold(slot, args),
+        let (hold, wrote) = match self.flush_effects() {
+            Some(end) => (end, true),
+            None => (self.read_hold(slot, args), false),
         };
         let c = self.clients.get_mut(slot);
         c.hold_until = c.hold_until.max(hold);
-        if outcome == Outcome::Paused {
+        if wrote {
+            c.last_write_offset = hold;
+        }
+        if outcome != Outcome::Done {
             let c = self.clients.get_mut(slot);
             if c.reply_mode == ReplyMode::Skip {
                 c.reply_mode = ReplyMode::SkipNext;
@@ -303,6 +309,9 @@ impl Server {
         }
         self.called = Some(spec);
         self.call_at(slot, r, args, out, started);
+        if self.clients.get(slot).blocked.is_some() {
+            return Outcome::Blocked;
+        }
         Outcome::Done
     }
 
@@ -434,6 +443,12 @@ impl Server {
         let before = out.len();
         let spec = r.spec;
         let res = (spec.handler)(&mut Ctx { srv: self, slot, args, out: &mut *out, spec });
+        if res.is_ok() && self.clients.get(slot).blocked.is_some() {
+            // Blocked: nothing ran yet; the call is counted when it replies.
+            debug_assert_eq!(out.len(), before, "{} blocked after writing a reply", spec.full_name);
+            self.clients.get_mut(slot).last_cmd = spec.full_name;
+            return true;
+        }
         let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         let ok = match res {
             Ok(()) => true,

@@ -78,6 +78,8 @@ enum Turn {
     Continue,
     /// A command is held by CLIENT PAUSE.
     Paused,
+    /// A command blocks (WAIT, WAITAOF) until woken or its deadline.
+    Blocked,
     /// Close once the output is written.
     CloseAfterFlush,
     /// Close now.
@@ -130,6 +132,12 @@ impl Connection {
                     }
                     continue;
                 }
+                Turn::Blocked => {
+                    if !self.wait_unblocked(&wake).await {
+                        break;
+                    }
+                    continue;
+                }
                 Turn::Continue => {}
             }
             if self.more_buffered {
@@ -170,6 +178,32 @@ impl Connection {
                 continue;
             }
             wake.raised().await;
+        }
+    }
+
+    /// While a command is blocked: waits for a wake-up or its deadline, reading (and only
+    /// buffering) input meanwhile so a client that goes away is noticed. False: it went away.
+    async fn wait_unblocked(&mut self, wake: &Signal) -> bool {
+        let Some(blocked) = self.srv.borrow().clients.get(self.slot).blocked else { return true };
+        if durability::durable_for(&self.srv.borrow(), &blocked) {
+            // It came while the replies before the command were held (that wake is spent).
+            return true;
+        }
+        let deadline = blocked.deadline_ms;
+        let wait = if deadline == 0 {
+            Duration::MAX
+        } else {
+            Duration::from_millis(u64::try_from(deadline - crate::executor::unix_ms()).unwrap_or(0))
+        };
+        if self.input.pending() as u64 > self.srv.borrow().config.query_buffer_limit_bytes {
+            // Buffered enough behind the blocked command: wait without reading.
+            let _ = tokio::time::timeout(wait, wake.raised()).await;
+            return true;
+        }
+        match tokio::time::timeout(wait, self.read_or_signal(wake)).await {
+            Err(_elapsed) => true,
+            Ok(Ok(Woke::Read | Woke::Signal | Woke::Bytes(_))) => true,
+            Ok(Ok(Woke::Eof) | Err(_)) => false,
         }
     }
 
@@ -233,9 +267,16 @@ impl Connection {
                 Ok(Parsed::Skip(n)) => self.input.start += n,
                 Ok(Parsed::Command(n)) => {
                     let args = self.parser.args(buf);
-                    if srv.execute(self.slot, args, &mut self.out) == Outcome::Paused {
-                        turn = Turn::Paused;
-                        break;
+                    match srv.execute(self.slot, args, &mut self.out) {
+                        Outcome::Done => {}
+                        Outcome::Paused => {
+                            turn = Turn::Paused;
+                            break;
+                        }
+                        Outcome::Blocked => {
+                            turn = Turn::Blocked;
+                            break;
+                        }
                     }
                     self.input.start += n;
                 }

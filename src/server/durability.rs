@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::executor::client::Blocked;
 use crate::executor::Server;
 use crate::storage::io::{Fs, RealFs};
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
@@ -104,11 +105,17 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
         // thread is not woken by anyone else.
         let released = s.release_offset;
         for (_, c) in s.clients.iter() {
-            if c.hold_until != 0 && c.hold_until <= released {
+            let waitaof = c.blocked.is_some_and(|b| durable_for(&s, &b));
+            if (c.hold_until != 0 && c.hold_until <= released) || waitaof {
                 c.wake.raise();
             }
         }
     }
+}
+
+/// Whether a command blocked on durability (WAITAOF) may run again.
+pub fn durable_for(srv: &Server, b: &Blocked) -> bool {
+    b.durable_offset != 0 && srv.log.as_ref().is_some_and(|l| l.durable_offset() >= b.durable_offset)
 }
 
 /// Whether replies wait only for the write (not `always`), so the executor writes the log

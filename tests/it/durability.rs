@@ -4,11 +4,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use keel::protocol::frame::Frame;
 use redis::Commands;
 
-use crate::common::{temp_dir, Server};
+use crate::common::{int, ok, st, temp_dir, Raw, Server};
 
 const WRITERS: usize = 4;
 
@@ -181,4 +182,87 @@ fn sigterm_closes_the_log_and_a_restart_finds_every_write() {
     let ttl: i64 = c.ttl("n").unwrap();
     assert!((990..=1000).contains(&ttl), "the TTL survives as an absolute time: {ttl}");
     assert!(r.log_text().contains("Log loaded: 201 records"), "{}", r.log_text());
+}
+
+fn pair(a: i64, b: i64) -> Frame {
+    Frame::Array(vec![int(a), int(b)])
+}
+
+fn info_line(c: &mut Raw, section: &str, name: &str) -> String {
+    let Frame::Bulk(b) = c.cmd(&["INFO", section]) else { panic!("INFO is a bulk string") };
+    let text = String::from_utf8(b).unwrap();
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap_or_else(|| panic!("no {name}")).to_string()
+}
+
+#[test]
+fn waitaof_waits_for_the_fsync_of_the_callers_own_writes() {
+    let s = Server::start();
+    let mut c = s.raw();
+    // Nothing written yet: the (empty) log is durable.
+    assert_eq!(c.q("WAITAOF 1 0 0"), pair(1, 0));
+    for (line, err) in [
+        ("WAITAOF 2 0 0", "ERR value is out of range, value must between 0 and 1"),
+        ("WAITAOF -1 0 0", "ERR value is out of range, value must between 0 and 1"),
+        ("WAITAOF x 0 0", "ERR value is not an integer or out of range"),
+        ("WAITAOF 1 -1 0", "ERR value is out of range, must be positive"),
+        ("WAITAOF 1 0 -1", "ERR timeout is negative"),
+        ("WAITAOF 1 0 x", "ERR timeout is not an integer or out of range"),
+        ("WAITAOF 1 0", "ERR wrong number of arguments for 'waitaof' command"),
+    ] {
+        assert_eq!(c.q(line), Frame::Error(err.as_bytes().to_vec()), "{line}");
+    }
+
+    // always: pipelined behind its write, WAITAOF runs before the fsync and blocks until it.
+    c.send(b"SET a 1\r\nWAITAOF 1 0 0\r\n");
+    assert_eq!((c.read(), c.read()), (ok(), pair(1, 0)));
+
+    // everysec: the write's reply does not wait for the fsync; WAITAOF does.
+    assert_eq!(c.q("CONFIG SET appendfsync everysec"), ok());
+    let started = Instant::now();
+    c.send(b"SET b 2\r\nWAITAOF 1 0 0\r\n");
+    assert_eq!((c.read(), c.read()), (ok(), pair(1, 0)));
+    assert!(started.elapsed() < Duration::from_secs(3), "the once-a-second fsync came: {:?}", started.elapsed());
+    let written: u64 = info_line(&mut c, "persistence", "keel_log_written_offset").parse().unwrap();
+    let durable: u64 = info_line(&mut c, "persistence", "keel_log_durable_offset").parse().unwrap();
+    assert_eq!(durable, written, "WAITAOF 1 replied, so the caller's write is fsynced");
+
+    // no: nothing fsyncs, so WAITAOF 1 gives up at its timeout with numlocal 0.
+    assert_eq!(c.q("CONFIG SET appendfsync no"), ok());
+    let started = Instant::now();
+    c.send(b"SET c 3\r\nWAITAOF 1 0 100\r\n");
+    assert_eq!((c.read(), c.read()), (ok(), pair(0, 0)));
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    // Inside MULTI it never blocks.
+    c.send(b"MULTI\r\nWAITAOF 1 1 0\r\nEXEC\r\n");
+    assert_eq!((c.read(), c.read(), c.read()), (ok(), st("QUEUED"), Frame::Array(vec![pair(0, 0)])));
+
+    // No replicas yet: numreplicas 1 waits for the timeout; the blocked client shows as such
+    // and one that goes away while blocked is dropped.
+    assert_eq!(c.q("CONFIG SET appendfsync always"), ok());
+    let started = Instant::now();
+    assert_eq!(c.q("WAITAOF 0 1 100"), pair(1, 0));
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    let mut blocked = s.raw();
+    blocked.send(b"WAITAOF 0 1 0\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(info_line(&mut c, "clients", "blocked_clients"), "1");
+    let Frame::Bulk(list) = c.q("CLIENT LIST") else { panic!() };
+    let list = String::from_utf8(list).unwrap();
+    assert!(list.lines().any(|l| l.contains("flags=b ") && l.contains("cmd=waitaof")), "{list}");
+    drop(blocked);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while info_line(&mut c, "clients", "connected_clients") != "1" {
+        assert!(Instant::now() < deadline, "a client that left while blocked is dropped");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(info_line(&mut c, "clients", "blocked_clients"), "0");
+
+    // appendonly no: numlocal cannot be asked for.
+    let cache = Server::start_with(&["--appendonly", "no"]);
+    let mut cc = cache.raw();
+    assert_eq!(
+        cc.q("WAITAOF 1 0 0"),
+        Frame::Error(b"ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.".to_vec())
+    );
+    assert_eq!(cc.q("WAITAOF 0 0 0"), pair(0, 0));
 }

@@ -1,7 +1,8 @@
 //! The crash-recovery harness shared by the property test (`tests/it/crash_property.rs`,
 //! proptest) and the seeded long run (`keel-crashsim` in `tools/`): a write history runs
 //! through the real executor and log writer on `SimFs`, power is lost at a chosen step (each
-//! unsynced page kept, lost or torn independently), and a fresh executor recovers. The
+//! unsynced page kept, lost or torn independently; for odd seeds one bit of the kept unsynced
+//! tail also flipped), and a fresh executor recovers. The
 //! recovered state must equal the state after some prefix of the history that contains every
 //! acknowledged step: nothing acknowledged lost, nothing unattempted present, no MULTI half
 //! applied.
@@ -15,7 +16,7 @@ use crate::config::Config;
 use crate::executor::Server;
 use crate::protocol::{Out, OwnedArgs};
 use crate::server::durability;
-use crate::storage::sim::SimFs;
+use crate::storage::sim::{Faults, SimFs};
 
 const KEYS: [&str; 4] = ["a", "b", "c", "d"];
 
@@ -132,6 +133,10 @@ pub fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), String>
     // Acknowledged: every step whose record the log had released before the power loss.
     let released_before = released(&srv);
     let acked = holds.iter().rposition(|&h| h <= released_before).map_or(0, |i| i + 1);
+    // Half the crashes also garble a bit of what reached the disk unsynced.
+    if seed % 2 == 1 {
+        fs.set_faults(Faults { crash_flips_bits: true, ..Faults::default() });
+    }
     fs.crash();
     drop(srv);
     let recovered = server(&fs).map_err(|e| format!("recovery after a crash refused: {e}"))?;

@@ -33,6 +33,9 @@ pub struct Faults {
     pub short_writes: bool,
     /// `sync_data` waits while this is set: a slow disk, to hold writes unreleased.
     pub stall_syncs: bool,
+    /// `crash` also flips one random bit in the unsynced tail of each file that keeps some
+    /// of it: a sector that reached the disk garbled.
+    pub crash_flips_bits: bool,
 }
 
 #[derive(Debug, Default)]
@@ -139,6 +142,8 @@ impl SimFs {
         for i in 0..st.inodes.len() {
             let pages = dirty_pages(&st.inodes[i]);
             let mut out = st.inodes[i].synced.clone();
+            // Unsynced byte ranges that made it to the disk.
+            let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
             for p in pages {
                 let start = p * PAGE_BYTES;
                 let fate = st.rand() % 3;
@@ -156,6 +161,16 @@ impl SimFs {
                     out.resize(keep_to, 0);
                 }
                 out[start..keep_to].copy_from_slice(&ino.data[start..keep_to]);
+                // From the first byte that differs from the synced copy: a page may begin
+                // with synced bytes, which a flip must not touch.
+                if let Some(lo) = (start..keep_to).find(|&j| ino.synced.get(j) != Some(&ino.data[j])) {
+                    kept.push(lo..keep_to);
+                }
+            }
+            if st.faults.crash_flips_bits && !kept.is_empty() {
+                let r = kept[(st.rand() as usize) % kept.len()].clone();
+                let at = r.start + (st.rand() as usize) % r.len();
+                out[at] ^= 1 << (st.rand() % 8);
             }
             let ino = &mut st.inodes[i];
             ino.data = out.clone();
@@ -419,6 +434,29 @@ mod tests {
             outcomes.insert(got.len());
         }
         assert!(outcomes.len() > 3, "crashes should keep different amounts of the unsynced tail: {outcomes:?}");
+    }
+
+    #[test]
+    fn crash_bit_flips_land_only_in_the_unsynced_tail() {
+        let mut flipped = 0;
+        for seed in 0..64 {
+            let (fs, dir) = setup(seed);
+            let p = dir.join("f");
+            let f = fs.create(&p).unwrap();
+            fs.sync_dir(&dir).unwrap();
+            f.allocate(20_000).unwrap();
+            write_all_at(f.as_ref(), 0, &[1; 5000]).unwrap();
+            f.sync_data().unwrap();
+            write_all_at(f.as_ref(), 5000, &[2; 9000]).unwrap();
+            fs.set_faults(Faults { crash_flips_bits: true, ..Faults::default() });
+            fs.crash();
+            let got = fs.contents(&p).unwrap();
+            assert!(got[..5000].iter().all(|&b| b == 1), "seed {seed}: synced prefix damaged");
+            let odd = got[5000..].iter().filter(|&&b| b != 2 && b != 0).count();
+            assert!(odd <= 1, "seed {seed}: one flip at most");
+            flipped += odd;
+        }
+        assert!(flipped > 20, "flips happen when some of the tail was kept: {flipped} of 64");
     }
 
     #[test]

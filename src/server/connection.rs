@@ -117,7 +117,13 @@ impl Connection {
         let wake = self.srv.borrow().clients.get(self.slot).wake.clone();
         loop {
             let turn = self.execute_pending();
-            self.wait_released(&wake).await;
+            if !self.wait_released(&wake).await {
+                crate::log_warning!(
+                    "Closing client {} without its replies: the log failed, so its writes were never made durable",
+                    self.srv.borrow().clients.get(self.slot).addr
+                );
+                break;
+            }
             if self.flush().await.is_err() {
                 break;
             }
@@ -157,18 +163,22 @@ impl Connection {
     /// (under `appendfsync always`: until it is durable). Without `always` the release is
     /// the write itself, done here on the executor: after one yield, so that the other
     /// connections ready in this tick append first and one write covers them all.
-    async fn wait_released(&self, wake: &Signal) {
+    /// False: they never will be (`durability::never_released`); close without them.
+    async fn wait_released(&self, wake: &Signal) -> bool {
         let mut yielded = false;
         loop {
             let inline = {
                 let mut srv = self.srv.borrow_mut();
                 let hold = srv.clients.get(self.slot).hold_until;
                 if hold <= srv.release_offset {
-                    return;
+                    return true;
+                }
+                if durability::never_released(&srv, hold) {
+                    return false;
                 }
                 let inline = durability::writes_inline(&srv);
                 if inline && yielded && durability::write_inline(&mut srv) && hold <= srv.release_offset {
-                    return;
+                    return true;
                 }
                 inline
             };

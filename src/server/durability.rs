@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::executor::client::Blocked;
 use crate::executor::Server;
-use crate::storage::io::{Fs, RealFs};
+use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
 use crate::storage::record::{decode_effects, KIND_EFFECTS};
 use crate::storage::recovery::{recover, Options};
@@ -26,13 +26,9 @@ fn log_dir(srv: &Server) -> PathBuf {
     srv.config.dir.join("log")
 }
 
-/// Replays the log into `srv` and starts the writer. Returns the notifier the writer thread
-/// pings when the released offset advances (None with `appendonly no`).
-pub fn open(srv: &mut Server) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
-    open_with(srv, Arc::new(RealFs))
-}
-
-/// `open` on any file system (tests pass a `SimFs`).
+/// Replays the log on `fs` (tests pass a `SimFs`) into `srv` and starts the writer. Returns
+/// the notifier the writer thread pings when the released offset advances (None with
+/// `appendonly no`).
 pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
     if !srv.config.appendonly {
         return Ok(None);
@@ -104,13 +100,24 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
         // Wake even when an inline write got there first: a client that waited for the
         // thread is not woken by anyone else.
         let released = s.release_offset;
+        let failed = s.log.as_ref().is_some_and(LogWriter::failed_for_good);
         for (_, c) in s.clients.iter() {
             let waitaof = c.blocked.is_some_and(|b| durable_for(&s, &b));
-            if (c.hold_until != 0 && c.hold_until <= released) || waitaof {
+            // After a fatal log failure held replies are never released: wake their
+            // connections to close (see `never_released`).
+            let doomed = failed && c.hold_until > released;
+            if (c.hold_until != 0 && c.hold_until <= released) || waitaof || doomed {
                 c.wake.raise();
             }
         }
     }
+}
+
+/// After a fatal log failure, a reply held for `hold` will never be released: the write it
+/// acknowledges (or reveals) is not durable and never will be in this process. Its
+/// connection is closed without the reply, so the client sees an error, not an ack.
+pub fn never_released(srv: &Server, hold: u64) -> bool {
+    hold > srv.release_offset && srv.log.as_ref().is_some_and(LogWriter::failed_for_good)
 }
 
 /// Whether a command blocked on durability (WAITAOF) may run again.

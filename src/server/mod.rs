@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
@@ -23,6 +24,7 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::executor::{unix_ms, Server};
+use crate::storage::io::{Fs, RealFs};
 use crate::{log_notice, log_warning};
 
 /// How long a graceful shutdown waits for connections to flush their replies.
@@ -74,7 +76,13 @@ fn listen(config: &Config) -> Result<Vec<TcpListener>, String> {
 
 /// Runs the server until it shuts down. Returns the process exit code.
 pub fn run(config: Config) -> Result<i32, String> {
-    std::fs::create_dir_all(&config.dir).map_err(|e| format!("Can't create data directory {}: {e}", config.dir.display()))?;
+    run_on(config, Arc::new(RealFs), true)
+}
+
+/// `run` with the log on any file system (tests pass a fault-injecting `SimFs` and serve
+/// real sockets from a thread), and optionally without taking over SIGTERM/SIGINT.
+pub fn run_on(config: Config, fs: Arc<dyn Fs>, handle_signals: bool) -> Result<i32, String> {
+    fs.create_dir_all(&config.dir).map_err(|e| format!("Can't create data directory {}: {e}", config.dir.display()))?;
     let listeners = listen(&config)?;
     let pidfile = config.pidfile.clone();
     if !pidfile.is_empty() {
@@ -87,14 +95,14 @@ pub fn run(config: Config) -> Result<i32, String> {
         .enable_all()
         .build_local(tokio::runtime::LocalOptions::default())
         .map_err(|e| e.to_string())?;
-    let code = rt.block_on(serve(config, listeners));
+    let code = rt.block_on(serve(config, listeners, fs, handle_signals));
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);
     }
     code
 }
 
-async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, String> {
+async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, handle_signals: bool) -> Result<i32, String> {
     if !config.ignored.is_empty() {
         log_warning!(
             "Ignored directives (accepted for compatibility, not implemented by Keel yet, no effect): {}",
@@ -103,7 +111,7 @@ async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, Strin
     }
     let port = config.port;
     let srv = Rc::new(RefCell::new(Server::new(config)));
-    let released = durability::open(&mut srv.borrow_mut())?;
+    let released = durability::open_with(&mut srv.borrow_mut(), fs)?;
     if let Some(notify) = released {
         tokio::task::spawn_local(durability::release_loop(srv.clone(), notify));
     }
@@ -115,7 +123,9 @@ async fn serve(config: Config, listeners: Vec<TcpListener>) -> Result<i32, Strin
     }
     tokio::task::spawn_local(cron(srv.clone(), stop.clone()));
     tokio::task::spawn_local(expiry::run(srv.clone()));
-    tokio::task::spawn_local(signals(srv.clone(), stop.clone()));
+    if handle_signals {
+        tokio::task::spawn_local(signals(srv.clone(), stop.clone()));
+    }
     log_notice!("Server initialized");
     log_notice!("Ready to accept connections tcp (port {port})");
     stop.notified().await;

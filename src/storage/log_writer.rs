@@ -476,6 +476,14 @@ struct Thread {
 
 impl Thread {
     fn run(&mut self) {
+        self.serve();
+        if self.shared.fatal.load(Ordering::Acquire) {
+            // Let the executor see the failure: its held replies will never be released.
+            (self.on_durable)(self.shared.durable_offset.load(Ordering::Acquire));
+        }
+    }
+
+    fn serve(&mut self) {
         let sh = self.shared.clone();
         loop {
             let stop = {

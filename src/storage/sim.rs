@@ -179,6 +179,11 @@ impl SimFs {
         }
     }
 
+    /// Bytes the files hold now (what `Faults::space_bytes` is compared with).
+    pub fn used_bytes(&self) -> u64 {
+        self.lock().used_bytes()
+    }
+
     /// The current bytes of a file (what a reader would see now).
     pub fn contents(&self, path: &Path) -> io::Result<Vec<u8>> {
         let st = self.lock();

@@ -15,4 +15,5 @@ mod crash_property;
 mod durability;
 mod fuzz_corpus;
 mod keyspace;
+mod log_faults;
 mod wire;

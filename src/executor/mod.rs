@@ -352,21 +352,27 @@ impl Server {
     /// mode (no expiry, no logging), on a client that exists only for this.
     pub fn apply_effect(&mut self, replay_slot: usize, db: usize, argv: &[&[u8]], now_ms: i64) -> Result<(), String> {
         let args = crate::protocol::OwnedArgs::from_slices(argv);
-        let r = table().lookup(args.as_args()).map_err(|_| format!("unknown command in the log: {}", String::from_utf8_lossy(argv[0])))?;
+        self.apply_effect_args(replay_slot, db, args.as_args(), now_ms, &mut Out::new(false))
+    }
+
+    /// `apply_effect` on arguments borrowed from the record (no copy), with a reply buffer
+    /// the caller reuses. As Redis's AOF loading, it runs the handler alone: replayed
+    /// commands are not counted in INFO commandstats, the slowlog or MONITOR.
+    pub fn apply_effect_args(&mut self, replay_slot: usize, db: usize, args: Args<'_>, now_ms: i64, out: &mut Out) -> Result<(), String> {
+        let r = table().lookup(args).map_err(|_| format!("unknown command in the log: {}", String::from_utf8_lossy(args.get(0))))?;
         if db >= self.dbs.len() {
             return Err(format!("the log names database {db}, but databases is {}", self.dbs.len()));
         }
         self.clock.now_ms.set(now_ms);
         self.clock.mode.set(ExpireMode::Replay);
         self.clients.get_mut(replay_slot).db = db;
-        let mut out = Out::new(false);
-        let ok = self.call(replay_slot, r, args.as_args(), &mut out);
+        out.buf.clear();
+        let spec = r.spec;
+        let res = (spec.handler)(&mut Ctx { srv: self, slot: replay_slot, args, out: &mut *out, spec });
+        self.propagate_command(replay_slot, spec, args, res.is_ok());
+        self.process_events();
         self.clock.mode.set(ExpireMode::Primary);
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("{} failed on replay: {}", r.spec.full_name, String::from_utf8_lossy(&out.buf).trim_end()))
-        }
+        res.map_err(|e| format!("{} failed on replay: {}", spec.full_name, String::from_utf8_lossy(&e.0)))
     }
 
     fn debug_allowed(&self, slot: usize) -> bool {

@@ -10,7 +10,7 @@ use crate::executor::client::Blocked;
 use crate::executor::Server;
 use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
-use crate::storage::record::{decode_effects, KIND_EFFECTS};
+use crate::storage::record::{next_effect, KIND_EFFECTS, RECORD_HEADER_BYTES};
 use crate::storage::recovery::{recover, Options};
 use crate::{log_notice, log_warning};
 
@@ -40,15 +40,20 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
         .map_err(|e| format!("Can't lock the log directory {}: {e} (another keel-server or aof-repair is using it)", dir.display()))?;
     let opts = Options { payload_max_bytes: srv.config.record_max_bytes, load_truncated: srv.config.aof_load_truncated };
     let started = std::time::Instant::now();
+    let mut progress = Progress::new(log_file_bytes(fs.as_ref(), &dir), started);
     let slot = srv.connect("log-replay".into(), String::new(), -1);
+    let (mut spans, mut out) = (Vec::new(), crate::protocol::Out::new(false));
     let mut replay = |rec: &crate::storage::record::Record<'_>| -> Result<(), String> {
+        progress.record(RECORD_HEADER_BYTES + rec.payload.len());
         if rec.kind != KIND_EFFECTS {
             return Err(format!("unknown record kind {} at offset {}", rec.kind, rec.offset));
         }
         let now = i64::try_from(rec.timestamp_ms).unwrap_or(i64::MAX);
-        for e in decode_effects(rec.payload).map_err(|e| format!("{e} at offset {}", rec.offset))? {
-            let db = usize::try_from(e.db).unwrap_or(usize::MAX);
-            srv.apply_effect(slot, db, &e.argv, now).map_err(|err| format!("{err} (record at offset {})", rec.offset))?;
+        let mut at = 0;
+        while let Some(db) = next_effect(rec.payload, &mut at, &mut spans).map_err(|e| format!("{e} at offset {}", rec.offset))? {
+            let db = usize::try_from(db).unwrap_or(usize::MAX);
+            let args = crate::protocol::Args::new(rec.payload, &spans);
+            srv.apply_effect_args(slot, db, args, now, &mut out).map_err(|err| format!("{err} (record at offset {})", rec.offset))?;
         }
         Ok(())
     };
@@ -58,11 +63,14 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
     if recovered.truncated_bytes > 0 {
         log_warning!("Truncated {} bytes of unsynced log tail (aof-load-truncated yes)", recovered.truncated_bytes);
     }
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
     log_notice!(
-        "Log loaded: {} records, {} bytes of log, in {:.3} seconds",
+        "Log loaded: {} records, {} bytes of log, in {:.3} seconds ({:.0} records/s, {:.1} MB/s)",
         recovered.records,
         recovered.end_offset,
-        started.elapsed().as_secs_f64()
+        secs,
+        recovered.records as f64 / secs,
+        progress.bytes as f64 / secs / 1e6
     );
     let log_id = recovered.log_id.unwrap_or_else(new_log_id);
     let last_segment = recovered.segments.last().map(|s| (s.path.clone(), s.base_offset, s.end_pos));
@@ -77,6 +85,56 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
     srv.written_offset = recovered.end_offset;
     srv.release_offset = recovered.end_offset;
     Ok(Some(notify))
+}
+
+/// Bytes of the segment files (an upper bound on the records to replay: segments are
+/// preallocated), for progress reports.
+fn log_file_bytes(fs: &dyn Fs, dir: &std::path::Path) -> u64 {
+    let names = fs.list(dir).unwrap_or_default();
+    names.iter().filter(|n| n.ends_with(".seg")).filter_map(|n| fs.open(&dir.join(n), false).and_then(|f| f.len_bytes()).ok()).sum()
+}
+
+/// Start-up progress for long replays: a line every `PROGRESS_EVERY` with the share done,
+/// the replay rate and an estimate of the time left.
+struct Progress {
+    total: u64,
+    bytes: u64,
+    records: u64,
+    started: std::time::Instant,
+    next_report: std::time::Instant,
+}
+
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Progress {
+    fn new(total: u64, started: std::time::Instant) -> Self {
+        Progress { total, bytes: 0, records: 0, started, next_report: started + PROGRESS_EVERY }
+    }
+
+    fn record(&mut self, bytes: usize) {
+        self.bytes += bytes as u64;
+        self.records += 1;
+        // The clock is read once per 4096 records: replay runs at millions of records a second.
+        if self.records % 4096 != 0 {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if now < self.next_report {
+            return;
+        }
+        self.next_report = now + PROGRESS_EVERY;
+        let secs = now.duration_since(self.started).as_secs_f64();
+        let rate = self.bytes as f64 / secs;
+        let left = self.total.saturating_sub(self.bytes) as f64 / rate.max(1.0);
+        log_notice!(
+            "Loading the log: {} MB of at most {} MB, {} records, {:.1} MB/s, at most {:.0} s left",
+            self.bytes / 1_000_000,
+            self.total / 1_000_000,
+            self.records,
+            rate / 1e6,
+            left
+        );
+    }
 }
 
 fn new_log_id() -> u64 {

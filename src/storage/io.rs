@@ -60,8 +60,17 @@ pub fn write_all_at(f: &dyn LogFile, mut pos: u64, mut buf: &[u8]) -> io::Result
 
 /// Reads the whole file.
 pub fn read_all(f: &dyn LogFile) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    read_into(f, &mut buf)?;
+    Ok(buf)
+}
+
+/// Reads the whole file into `buf`, reusing its memory (recovery reads segment after
+/// segment: fresh 64 MiB buffers would fault in every page again).
+pub fn read_into(f: &dyn LogFile, buf: &mut Vec<u8>) -> io::Result<()> {
     let len = usize::try_from(f.len_bytes()?).map_err(|_| io::Error::other("file too large"))?;
-    let mut buf = vec![0u8; len];
+    buf.clear();
+    buf.resize(len, 0);
     let mut at = 0;
     while at < len {
         let n = f.read_at(at as u64, &mut buf[at..])?;
@@ -71,7 +80,7 @@ pub fn read_all(f: &dyn LogFile) -> io::Result<Vec<u8>> {
         }
         at += n;
     }
-    Ok(buf)
+    Ok(())
 }
 
 /// The real file system.

@@ -134,50 +134,60 @@ pub fn encode_effect_iter<'a>(out: &mut Vec<u8>, db: u32, argv: impl ExactSizeIt
 
 /// Splits an EFFECTS payload into its effects. The payload passed its record's CRC, so a
 /// malformed one means a writer bug or a newer format: an error, never a partial result.
-pub fn decode_effects(mut payload: &[u8]) -> Result<Vec<Effect<'_>>, &'static str> {
+pub fn decode_effects(payload: &[u8]) -> Result<Vec<Effect<'_>>, &'static str> {
     let mut out = Vec::new();
-    while !payload.is_empty() {
-        let Some((db, rest)) = payload.split_first_chunk::<4>() else { return Err("effect cut short") };
-        let (argv, rest) = parse_array(rest)?;
-        out.push(Effect { db: u32::from_le_bytes(*db), argv });
-        payload = rest;
+    let (mut at, mut spans) = (0, Vec::new());
+    while let Some(db) = next_effect(payload, &mut at, &mut spans)? {
+        out.push(Effect { db, argv: spans.iter().map(|&(s, e)| &payload[s..e]).collect() });
     }
     Ok(out)
 }
 
-/// `*<n>\r\n` then n × `$<len>\r\n<bytes>\r\n`; returns the arguments and the rest.
-fn parse_array(b: &[u8]) -> Result<(Vec<&[u8]>, &[u8]), &'static str> {
-    let (n, mut rest) = parse_len(b, b'*')?;
+/// Decodes the effect at `payload[*at..]` without copying: its arguments as spans of
+/// `payload` (for `protocol::Args`), and its database. Advances `at`; None at the end.
+pub fn next_effect(payload: &[u8], at: &mut usize, spans: &mut Vec<(usize, usize)>) -> Result<Option<u32>, &'static str> {
+    let Some(rest) = payload.get(*at..).filter(|r| !r.is_empty()) else { return Ok(None) };
+    let Some((db, _)) = rest.split_first_chunk::<4>() else { return Err("effect cut short") };
+    *at = parse_array(payload, *at + 4, spans)?;
+    Ok(Some(u32::from_le_bytes(*db)))
+}
+
+/// `*<n>\r\n` then n × `$<len>\r\n<bytes>\r\n` at `b[at..]`: the arguments' spans go to
+/// `spans`; returns the position after the array.
+fn parse_array(b: &[u8], at: usize, spans: &mut Vec<(usize, usize)>) -> Result<usize, &'static str> {
+    spans.clear();
+    let (n, mut pos) = parse_len(b, at, b'*')?;
     if n == 0 {
         return Err("effect with no command");
     }
-    let mut argv = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
-        let (len, r) = parse_len(rest, b'$')?;
-        let arg = r.get(..len).ok_or("effect argument cut short")?;
-        if r.get(len..len + 2) != Some(b"\r\n") {
+        let (len, start) = parse_len(b, pos, b'$')?;
+        let end = start.checked_add(len).filter(|&e| e <= b.len()).ok_or("effect argument cut short")?;
+        if b.get(end..end + 2) != Some(b"\r\n") {
             return Err("effect argument not terminated");
         }
-        argv.push(arg);
-        rest = &r[len + 2..];
+        spans.push((start, end));
+        pos = end + 2;
     }
-    Ok((argv, rest))
+    Ok(pos)
 }
 
-fn parse_len(b: &[u8], tag: u8) -> Result<(usize, &[u8]), &'static str> {
-    if b.first() != Some(&tag) {
+/// `<tag><digits>\r\n` at `b[at..]`: the number and the position after the line.
+fn parse_len(b: &[u8], at: usize, tag: u8) -> Result<(usize, usize), &'static str> {
+    let b_at = b.get(at..).unwrap_or(&[]);
+    if b_at.first() != Some(&tag) {
         return Err("effect is not a RESP array of bulk strings");
     }
-    let nl = memchr::memchr(b'\n', b).ok_or("effect length not terminated")?;
-    if nl < 2 || b[nl - 1] != b'\r' {
+    let nl = memchr::memchr(b'\n', b_at).ok_or("effect length not terminated")?;
+    if nl < 2 || b_at[nl - 1] != b'\r' {
         return Err("effect length not terminated");
     }
-    let digits = &b[1..nl - 1];
+    let digits = &b_at[1..nl - 1];
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return Err("effect length is not a number");
     }
     let n = digits.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-    Ok((n, &b[nl + 1..]))
+    Ok((n, at + nl + 1))
 }
 
 #[cfg(test)]

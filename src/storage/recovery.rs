@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::io::{read_all, Fs};
+use super::io::{read_into, Fs};
 use super::log_reader::{scan, Stop};
 use super::record::Record;
 use super::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
@@ -89,11 +89,12 @@ pub fn recover(
     let mut bases: Vec<u64> = names.iter().filter_map(|n| segment::parse_file_name(n)).collect();
     bases.sort_unstable();
     let mut out = Recovered::default();
+    let mut bytes = Vec::new();
     for (i, &base) in bases.iter().enumerate() {
         let last = i + 1 == bases.len();
         let path = dir.join(segment::file_name(base));
         let file = fs.open(&path, last).map_err(|e| io_err(&path, e))?;
-        let bytes = read_all(file.as_ref()).map_err(|e| io_err(&path, e))?;
+        read_into(file.as_ref(), &mut bytes).map_err(|e| io_err(&path, e))?;
         let header = match SegmentHeader::decode(&bytes) {
             Ok(h) => h,
             // E: the last segment was being created when the process died: no record in it

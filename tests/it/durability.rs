@@ -182,6 +182,7 @@ fn sigterm_closes_the_log_and_a_restart_finds_every_write() {
     let ttl: i64 = c.ttl("n").unwrap();
     assert!((990..=1000).contains(&ttl), "the TTL survives as an absolute time: {ttl}");
     assert!(r.log_text().contains("Log loaded: 201 records"), "{}", r.log_text());
+    assert!(r.log_text().contains("records/s"), "start-up reports the replay rate: {}", r.log_text());
 }
 
 fn pair(a: i64, b: i64) -> Frame {

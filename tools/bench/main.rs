@@ -18,6 +18,9 @@ use std::time::Duration;
 use clap::Parser;
 use keel::protocol::frame::Frame;
 
+mod durable;
+mod scenarios;
+
 #[derive(Parser, Debug)]
 #[command(name = "keel-bench", about = "Benchmark Keel against redis-server side by side")]
 struct Args {
@@ -46,8 +49,10 @@ struct Args {
     /// keel-server with `--redis-args`, to price a setting: e.g. `always` against no log).
     #[arg(long, default_value = "redis")]
     reference: String,
-    /// throughput (the default table), growth (load many keys, worst SET latency) or expiry
-    /// (many keys expiring at once: reclaim time and GET latency meanwhile).
+    /// throughput (the default table), growth (load many keys, worst SET latency), expiry
+    /// (many keys expiring at once: reclaim time and GET latency meanwhile), mixed (GET
+    /// latency during SETs, both servers `appendfsync always`) or replay (restart time from
+    /// a log of the same writes).
     #[arg(long, default_value = "throughput")]
     scenario: String,
     /// Servers the growth and expiry scenarios run against.
@@ -59,6 +64,14 @@ struct Args {
     /// Keys that expire together in the expiry scenario.
     #[arg(long, default_value_t = 1_000_000)]
     expiry_keys: usize,
+    /// Megabytes of SET commands the replay scenario writes before restarting each server
+    /// (822 MB of commands make 1 GiB of Keel log: each record adds a 40-byte header and the
+    /// 4-byte db to the command).
+    #[arg(long, default_value_t = 822)]
+    replay_mb: u64,
+    /// Distinct keys those SETs cycle through.
+    #[arg(long, default_value_t = 2_000_000)]
+    replay_keys: u64,
 }
 
 struct Proc(Child, PathBuf);
@@ -95,17 +108,26 @@ fn pinned(cpu: u32, program: &str) -> Command {
     }
 }
 
-fn start(program: &str, args: &[String], tag: &str) -> (Proc, u16) {
+/// Spawns `program` pinned to the server core on a free port and data directory `dir`.
+fn spawn_server(program: &str, args: &[String], dir: &std::path::Path) -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
-    let dir = std::env::temp_dir().join(format!("keel-bench-{tag}-{port}"));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut child = pinned(1, program)
+    let child = pinned(1, program)
         .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    (child, port)
+}
+
+fn start(program: &str, args: &[String], tag: &str) -> (Proc, u16) {
+    static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("keel-bench-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (mut child, port) = spawn_server(program, args, &dir);
     for _ in 0..2000 {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return (Proc(child, dir), port);
@@ -176,94 +198,6 @@ fn int_reply(port: u16, args: &[&[u8]]) -> i64 {
     }
 }
 
-/// Loads `growth_keys` keys, keeping the worst SET latency: the keyspace must never stall to
-/// grow. The client's maximum includes every preemption of either process on this shared
-/// machine, so the servers' own SLOWLOG (every command over 1 ms, with its duration) is read
-/// too: it times the command alone.
-fn scenario_growth(a: &Args, servers: &[(&str, String, Vec<String>)]) {
-    println!(
-        "| {} SETs, 50 clients, pipeline 1, random keys | ops/s | p99 ms | client max ms | server: SETs over 1 ms | server: SETs over 10 ms | server: slowest SET ms |",
-        a.growth_keys
-    );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for (name, program, args) in servers {
-        let (_p, port) = start(program, args, name);
-        let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        call(&mut c, &[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"1000", b"slowlog-max-len", b"1000000"]);
-        let f = benchmark_fields(port, "set", 1, a.growth_keys, 1_000_000_000);
-        let keys = int_reply(port, &[b"DBSIZE"]);
-        // SLOWLOG GET -1: every entry, each [id, time, duration µs, args, ...].
-        let durations: Vec<i64> = match request(&mut c, &[b"SLOWLOG", b"GET", b"-1"]) {
-            Frame::Array(entries) => entries
-                .iter()
-                .filter_map(|e| match e {
-                    Frame::Array(fields) => match fields.get(2) {
-                        Some(Frame::Int(us)) => Some(*us),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect(),
-            other => panic!("SLOWLOG GET: {other:?}"),
-        };
-        let over_10ms = durations.iter().filter(|&&us| us > 10_000).count();
-        let worst = durations.iter().max().map_or(0.0, |&us| us as f64 / 1000.0);
-        println!("| {name} ({keys} keys) | {:.0} | {:.3} | {:.3} | {} | {over_10ms} | {worst:.3} |", f[0], f[5], f[6], durations.len());
-    }
-}
-
-/// Loads persistent keys for GETs and `expiry_keys` keys that all expire at the same
-/// moment; measures GET latency before and while they are reclaimed, and how long that takes.
-fn scenario_expiry(a: &Args, servers: &[(&str, String, Vec<String>)]) {
-    println!(
-        "| {} keys expiring together | reclaimed in s | GET p99 quiet ms | GET p99 during ms | ratio | GET max during ms |",
-        a.expiry_keys
-    );
-    println!("| --- | --- | --- | --- | --- | --- |");
-    for (name, program, args) in servers {
-        let (_p, port) = start(program, args, name);
-        load(port, 100_000);
-        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() + 20_000;
-        let mut sent = 0;
-        while sent < a.expiry_keys {
-            let batch = (a.expiry_keys - sent).min(10_000);
-            let mut b = Vec::new();
-            for i in sent..sent + batch {
-                keel::protocol::encode_request(
-                    &[&b"SET"[..], format!("exp:{i}").as_bytes(), b"v", b"PXAT", at.to_string().as_bytes()],
-                    &mut b,
-                );
-            }
-            s.write_all(&b).expect("write");
-            let mut want = batch * 5;
-            let mut tmp = vec![0u8; 1 << 16];
-            while want > 0 {
-                want = want.saturating_sub(s.read(&mut tmp).expect("read"));
-            }
-            sent += batch;
-        }
-        let quiet = benchmark_fields(port, "get", 1, 200_000, 100_000);
-        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
-        while now() < at {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let started = std::time::Instant::now();
-        let during = std::thread::spawn(move || benchmark_fields(port, "get", 1, 400_000, 100_000));
-        let mut reclaimed = None;
-        while started.elapsed() < Duration::from_secs(60) {
-            if int_reply(port, &[b"DBSIZE"]) <= 100_000 {
-                reclaimed = Some(started.elapsed().as_secs_f64());
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let during = during.join().expect("benchmark");
-        let shown = reclaimed.map_or("over 60".to_string(), |s| format!("{s:.2}"));
-        println!("| {name} | {shown} | {:.3} | {:.3} | {:.2} | {:.3} |", quiet[5], during[5], during[5] / quiet[5], during[6]);
-    }
-}
-
 fn main() {
     let a = Args::parse();
     if a.scenario != "throughput" {
@@ -277,9 +211,12 @@ fn main() {
             .into_iter()
             .filter(|(name, _, _)| a.servers.iter().any(|s| s == name))
             .collect();
+        let keel = &servers.first().map_or(String::new(), |s| s.1.clone());
         match a.scenario.as_str() {
-            "growth" => scenario_growth(&a, &servers),
-            "expiry" => scenario_expiry(&a, &servers),
+            "growth" => scenarios::growth(&a, &servers),
+            "expiry" => scenarios::expiry(&a, &servers),
+            "mixed" => durable::mixed(&a, keel),
+            "replay" => durable::replay(&a, keel),
             other => panic!("unknown scenario {other}"),
         }
         return;

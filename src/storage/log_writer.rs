@@ -33,6 +33,9 @@ use super::segment::{self, SegmentHeader, SEGMENT_HEADER_BYTES};
 /// How often a writer blocked by a full disk tries again.
 const DISK_FULL_RETRY_MS: u64 = 100;
 
+/// The log thread's nice value (the executor's is 0); see `Thread::run`.
+const LOG_THREAD_NICE: i32 = 5;
+
 /// Without `always`, how often the thread looks for records nobody wrote inline.
 const LEFTOVER_POLL_MS: u64 = 50;
 
@@ -476,6 +479,12 @@ struct Thread {
 
 impl Thread {
     fn run(&mut self) {
+        // Slightly below the executor: when an fsync completes on a core the executor is
+        // busy on, the log thread waits for the executor's turn to end instead of preempting
+        // it mid-turn, so reads of durable data are not delayed by the write path. Measured
+        // with both on one core (keel-bench --scenario mixed): GET p99 under a SET load went
+        // from 2.3-2.4 ms to 1.4-1.55 ms, with SET throughput unchanged within the noise.
+        crate::util::sys::set_thread_nice(LOG_THREAD_NICE);
         self.serve();
         if self.shared.fatal.load(Ordering::Acquire) {
             // Let the executor see the failure: its held replies will never be released.

@@ -136,7 +136,9 @@ pub fn recover(
                 }
                 let file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
                 file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
-                out.truncated_bytes += bytes.len() as u64 - pos;
+                // Count what was written there, not the preallocated zeros after it.
+                let written_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1);
+                out.truncated_bytes += written_end.saturating_sub(pos);
                 pos
             }
         };
@@ -233,10 +235,13 @@ mod tests {
         let len = fs.contents(&path).unwrap().len() as u64;
         let f = fs.open(&path, true).unwrap();
         f.set_len(pos + 10).unwrap();
+        // Counted up to the last non-zero byte: zeros after it look like preallocated space.
+        let torn = fs.contents(&path).unwrap()[pos as usize..].iter().rposition(|&b| b != 0).unwrap() as u64 + 1;
         let (r, seen) = run(&fs, dir);
         let r = r.unwrap();
         assert_eq!(seen.len(), 5);
-        assert_eq!(r.truncated_bytes, 10);
+        assert_eq!(r.truncated_bytes, torn);
+        assert!(torn > 4, "the torn header's length and CRC are counted");
         assert_eq!(fs.contents(&path).unwrap().len() as u64, pos, "tail cut at the bad record");
         assert!(len > pos + 10);
         assert_eq!(run(&fs, dir).0.unwrap().truncated_bytes, 0, "a second start finds a clean log");

@@ -6,11 +6,16 @@
 /// Lowers the calling thread's scheduling priority (nice 19), so background work such as
 /// freeing a flushed keyspace yields the core to the executor on a busy machine.
 pub fn lower_thread_priority() {
+    set_thread_nice(19);
+}
+
+/// Sets the calling thread's nice value (a failure, e.g. raising it back without the
+/// privilege, only leaves the priority unchanged).
+pub fn set_thread_nice(nice: i32) {
     // SAFETY: setpriority takes plain integers; `which`=PRIO_PROCESS with who=0 applies to the
-    // calling thread on Linux (threads are scheduled as tasks). A failure only leaves the
-    // priority unchanged.
+    // calling thread on Linux (threads are scheduled as tasks).
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        libc::setpriority(libc::PRIO_PROCESS, 0, nice);
     }
 }
 

@@ -1,43 +1,46 @@
 //! Reads never reveal a write that is not yet durable, and reads of durable data never wait.
 //!
-//! Every key a logged unit touched is remembered with the end offset of its record until the
+//! Every key a logged unit touched is remembered (by hash) with the end offset of its record until the
 //! log releases that offset. A read holds its reply until the newest pending write of any key
 //! it reads is released; a keyless write (FLUSHALL, SWAPDB) is a barrier every read waits for;
 //! a keyless read (KEYS, SCAN, DBSIZE) waits for everything written. When nothing is pending
 //! (the common case for a read-mostly load) the check is one comparison.
 
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
 
-/// foldhash, not SipHash: these maps are touched by every logged write and every read while
-/// writes are pending, and keys are client-chosen but only live until their record is
-/// released (a flood of colliding keys costs at most one group commit's worth of probing).
-type KeyMap = HashMap<Rc<[u8]>, u64, foldhash::fast::RandomState>;
+/// Keys are remembered by a 64-bit hash, not by their bytes: no allocation per logged write,
+/// and a collision (odds 2^-64 per pair) only makes a read wait for an unrelated write's
+/// fsync, never answer early.
+type HashMap64 = HashMap<u64, u64, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 pub struct PendingWrites {
-    /// Indexed by database: key -> end offset of its newest unreleased record. Keys are
-    /// shared with `order` (one allocation per noted key) and looked up by `&[u8]` (no
-    /// allocation per read).
-    by_db: Vec<KeyMap>,
+    /// Indexed by database: key hash -> end offset of its newest unreleased record.
+    by_db: Vec<HashMap64>,
     /// Keys across all databases.
     keys: usize,
-    /// (end offset, db, key) in offset order, to forget keys as the log releases them.
-    order: VecDeque<(u64, usize, Rc<[u8]>)>,
+    /// (end offset, db, key hash) in offset order, to forget keys as the log releases them.
+    order: VecDeque<(u64, usize, u64)>,
     /// End offset of the last keyless write.
     barrier_offset: u64,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl PendingWrites {
-    pub fn note(&mut self, db: usize, key: Rc<[u8]>, end_offset: u64) {
+    /// The hash a key is remembered by.
+    pub fn key_hash(&self, key: &[u8]) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, key)
+    }
+
+    pub fn note(&mut self, db: usize, key_hash: u64, end_offset: u64) {
         if self.by_db.len() <= db {
-            self.by_db.resize_with(db + 1, KeyMap::default);
+            self.by_db.resize_with(db + 1, HashMap64::default);
         }
-        if self.by_db[db].insert(key.clone(), end_offset).is_none() {
+        if self.by_db[db].insert(key_hash, end_offset).is_none() {
             self.keys += 1;
         }
         debug_assert!(self.order.back().is_none_or(|b| b.0 <= end_offset), "records end in offset order");
-        self.order.push_back((end_offset, db, key));
+        self.order.push_back((end_offset, db, key_hash));
     }
 
     pub fn note_barrier(&mut self, end_offset: u64) {
@@ -46,7 +49,7 @@ impl PendingWrites {
 
     /// The offset a read of `key` must wait for (0: none).
     pub fn hold_for(&self, db: usize, key: &[u8]) -> u64 {
-        let own = self.by_db.get(db).and_then(|m| m.get(key)).copied().unwrap_or(0);
+        let own = self.by_db.get(db).and_then(|m| m.get(&self.key_hash(key))).copied().unwrap_or(0);
         own.max(self.barrier_offset)
     }
 
@@ -82,9 +85,10 @@ mod tests {
     #[test]
     fn holds_only_reads_of_pending_keys_until_released() {
         let mut p = PendingWrites::default();
-        p.note(0, Rc::from(&b"a"[..]), 100);
-        p.note(0, Rc::from(&b"b"[..]), 200);
-        p.note(0, Rc::from(&b"a"[..]), 300);
+        let (a, b) = (p.key_hash(b"a"), p.key_hash(b"b"));
+        p.note(0, a, 100);
+        p.note(0, b, 200);
+        p.note(0, a, 300);
         assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b"), p.hold_for(1, b"a"), p.hold_for(0, b"z")), (300, 200, 0, 0));
         p.prune(200);
         assert_eq!((p.hold_for(0, b"a"), p.hold_for(0, b"b")), (300, 0), "a's newer write still pending");

@@ -25,8 +25,9 @@ pub struct Effects {
     /// Set by a handler that must be logged as other commands than its own arguments.
     rewrite: Vec<(usize, Vec<Vec<u8>>)>,
     rewritten: bool,
-    /// Keys the pending record writes, and whether it is a keyless write (a barrier).
-    touched: Vec<(usize, std::rc::Rc<[u8]>)>,
+    /// (db, key hash) of the keys the pending record writes (see `pending`).
+    touched: Vec<(usize, u64)>,
+    /// The unit was a keyless write: a barrier every read waits for.
     barrier: bool,
 }
 
@@ -68,7 +69,7 @@ impl Server {
             } else {
                 wrote = true;
             }
-            self.effects.touched.push((e.db, e.key.as_bytes().into()));
+            self.effects.touched.push((e.db, self.pending.key_hash(e.key.as_bytes())));
         }
         let keyless_write = spec.keys.is_empty() && spec.full_name != "exec";
         if ok && spec.has(flags::WRITE) && (wrote || keyless_write) {
@@ -94,7 +95,7 @@ impl Server {
         }
         for e in self.clock.events.borrow().iter().filter(|e| e.expired) {
             encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
-            self.effects.touched.push((e.db, e.key.as_bytes().into()));
+            self.effects.touched.push((e.db, self.pending.key_hash(e.key.as_bytes())));
         }
     }
 

@@ -3,6 +3,7 @@
 use super::keys::help_reply;
 use super::spec::{acl, flags, CommandSpec};
 use super::{err, CmdError, CmdResult, Ctx};
+use crate::executor::client::Unblock;
 use crate::executor::{unix_ms, Client, ReplyMode};
 
 /// Client names and library attributes must be printable without spaces (they appear in
@@ -261,9 +262,20 @@ fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.argc() == 4 && !ctx.arg_is(3, "TIMEOUT") && !ctx.arg_is(3, "ERROR") {
         return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into());
     }
-    ctx.arg_i64(2)?;
-    // No command blocks yet, so no client can be unblocked.
-    ctx.out.int(0);
+    let id = ctx.arg_i64(2)?;
+    let reason = if ctx.argc() == 4 && ctx.arg_is(3, "ERROR") { Unblock::Error } else { Unblock::Timeout };
+    let target = u64::try_from(id).ok().and_then(|id| ctx.srv.clients.slot_of(id));
+    let unblocked = match target.map(|slot| ctx.srv.clients.get_mut(slot)) {
+        Some(c) if c.blocked.is_some() => {
+            if let Some(b) = c.blocked.as_mut() {
+                b.unblocked = Some(reason);
+            }
+            c.wake.raise();
+            1
+        }
+        _ => 0,
+    };
+    ctx.out.int(unblocked);
     Ok(())
 }
 

@@ -10,26 +10,31 @@
 use super::client::timeout_ms_arg;
 use super::spec::{acl, flags, CommandSpec};
 use super::{CmdError, CmdResult, Ctx};
-use crate::executor::client::Blocked;
+use crate::executor::client::{Blocked, Unblock};
 
 /// Replicas that acknowledged the caller's writes: none until replication exists.
 fn acked_replicas(_ctx: &Ctx<'_>) -> i64 {
     0
 }
 
-/// Blocks the command (first run) or, once its deadline has passed, reports that it has.
-fn block_or_expired(ctx: &mut Ctx<'_>, deadline_ms: i64, durable_offset: u64) -> bool {
+/// Blocks the command (first run) or, once its deadline has passed (or CLIENT UNBLOCK
+/// TIMEOUT came), reports that it has. CLIENT UNBLOCK ERROR ends it with Redis's error.
+fn block_or_expired(ctx: &mut Ctx<'_>, deadline_ms: i64, durable_offset: u64) -> Result<bool, CmdError> {
     let now = ctx.now_ms();
     let c = ctx.client();
     match c.blocked {
-        Some(b) if b.deadline_ms != 0 && now >= b.deadline_ms => {
+        Some(b) if b.unblocked == Some(Unblock::Error) => {
             c.blocked = None;
-            true
+            Err("UNBLOCKED client unblocked via CLIENT UNBLOCK".into())
         }
-        Some(_) => false,
+        Some(b) if b.unblocked == Some(Unblock::Timeout) || (b.deadline_ms != 0 && now >= b.deadline_ms) => {
+            c.blocked = None;
+            Ok(true)
+        }
+        Some(_) => Ok(false),
         None => {
-            c.blocked = Some(Blocked { deadline_ms, durable_offset });
-            false
+            c.blocked = Some(Blocked { deadline_ms, durable_offset, unblocked: None });
+            Ok(false)
         }
     }
 }
@@ -43,7 +48,7 @@ fn wait(ctx: &mut Ctx<'_>) -> CmdResult {
     let numreplicas = ctx.arg_i64(1)?;
     let deadline = timeout_ms_arg(ctx, 2)?;
     let acked = acked_replicas(ctx);
-    if acked >= numreplicas || !may_block(ctx) || block_or_expired(ctx, deadline, 0) {
+    if acked >= numreplicas || !may_block(ctx) || block_or_expired(ctx, deadline, 0)? {
         ctx.client().blocked = None;
         ctx.out.int(acked);
     }
@@ -73,7 +78,7 @@ fn waitaof(ctx: &mut Ctx<'_>) -> CmdResult {
     let acklocal = i64::from(log.durable_offset() >= woff);
     let acked = acked_replicas(ctx);
     let met = acklocal >= numlocal && acked >= numreplicas;
-    if met || !may_block(ctx) || block_or_expired(ctx, deadline, if acklocal < numlocal { woff } else { 0 }) {
+    if met || !may_block(ctx) || block_or_expired(ctx, deadline, if acklocal < numlocal { woff } else { 0 })? {
         ctx.client().blocked = None;
         ctx.out.array(2);
         ctx.out.int(acklocal);

@@ -131,6 +131,14 @@ pub struct Blocked {
     pub deadline_ms: i64,
     /// Wake when the log is durable up to here (0: no durability wait).
     pub durable_offset: u64,
+    /// Set by CLIENT UNBLOCK: reply now, as at the timeout (TIMEOUT) or with an error (ERROR).
+    pub unblocked: Option<Unblock>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unblock {
+    Timeout,
+    Error,
 }
 
 impl Client {

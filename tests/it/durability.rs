@@ -260,6 +260,21 @@ fn waitaof_waits_for_the_fsync_of_the_callers_own_writes() {
     }
     assert_eq!(info_line(&mut c, "clients", "blocked_clients"), "0");
 
+    // CLIENT UNBLOCK ends a blocked WAIT/WAITAOF as at its timeout, or with Redis's error.
+    for (blocked_cmd, how, want) in [
+        ("WAIT 1 0", "TIMEOUT", int(0)),
+        ("WAITAOF 0 1 0", "TIMEOUT", pair(1, 0)),
+        ("WAITAOF 0 1 0", "ERROR", Frame::Error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK".to_vec())),
+    ] {
+        let mut w = s.raw();
+        let Frame::Int(id) = w.q("CLIENT ID") else { panic!() };
+        w.send(format!("{blocked_cmd}\r\n").as_bytes());
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(c.q(&format!("CLIENT UNBLOCK {id} {how}")), int(1), "{blocked_cmd}");
+        assert_eq!(w.read(), want, "{blocked_cmd} {how}");
+        assert_eq!(c.q(&format!("CLIENT UNBLOCK {id}")), int(0), "no longer blocked");
+    }
+
     // appendonly no: numlocal cannot be asked for.
     let cache = Server::start_with(&["--appendonly", "no"]);
     let mut cc = cache.raw();

@@ -75,6 +75,13 @@ fn everysec_acknowledged_writes_survive_kill_9() {
     kill_9_rounds("kill9-everysec", &["--appendfsync", "everysec"], 8);
 }
 
+/// Under `no` the reply waits for the same inline write: a process crash loses nothing
+/// acknowledged (a power loss may lose what the kernel had not written back).
+#[test]
+fn appendfsync_no_acknowledged_writes_survive_kill_9() {
+    kill_9_rounds("kill9-no", &["--appendfsync", "no"], 4);
+}
+
 fn kill_9_rounds(name: &str, args: &[&str], rounds: usize) {
     let dir = temp_dir(name);
     let acked: Vec<Arc<Mutex<Acked>>> = (0..WRITERS).map(|_| Arc::default()).collect();

@@ -76,9 +76,11 @@ fn waitaof(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let woff = ctx.client_ref().last_write_offset;
     let acklocal = i64::from(log.durable_offset() >= woff);
+    // After a fatal log failure nothing more becomes durable: reply now with what is.
+    let hopeless = log.failed_for_good();
     let acked = acked_replicas(ctx);
     let met = acklocal >= numlocal && acked >= numreplicas;
-    if met || !may_block(ctx) || block_or_expired(ctx, deadline, if acklocal < numlocal { woff } else { 0 })? {
+    if met || hopeless || !may_block(ctx) || block_or_expired(ctx, deadline, if acklocal < numlocal { woff } else { 0 })? {
         ctx.client().blocked = None;
         ctx.out.array(2);
         ctx.out.int(acklocal);

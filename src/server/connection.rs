@@ -65,6 +65,12 @@ impl Input {
     }
 }
 
+/// Time until the Unix-ms `deadline`, at least 1 ms: the executor's cached clock may lag the
+/// real one by a millisecond, and a zero wait would re-run the command in a busy loop.
+fn until_ms(deadline: i64) -> Duration {
+    Duration::from_millis(u64::try_from(deadline - crate::executor::unix_ms()).unwrap_or(0).max(1))
+}
+
 /// Why a connection task woke up.
 enum Woke {
     Bytes(usize),
@@ -131,10 +137,9 @@ impl Connection {
                 Turn::Close | Turn::CloseAfterFlush => break,
                 Turn::Paused => {
                     let until = self.srv.borrow().pause.until_ms;
-                    let wait_ms = u64::try_from(until - crate::executor::unix_ms()).unwrap_or(0).max(1);
                     tokio::select! {
                         () = wake.raised() => {}
-                        () = tokio::time::sleep(Duration::from_millis(wait_ms)) => {}
+                        () = tokio::time::sleep(until_ms(until)) => {}
                     }
                     continue;
                 }
@@ -194,17 +199,19 @@ impl Connection {
     /// While a command is blocked: waits for a wake-up or its deadline, reading (and only
     /// buffering) input meanwhile so a client that goes away is noticed. False: it went away.
     async fn wait_unblocked(&mut self, wake: &Signal) -> bool {
-        let Some(blocked) = self.srv.borrow().clients.get(self.slot).blocked else { return true };
-        if durability::durable_for(&self.srv.borrow(), &blocked) {
-            // It came while the replies before the command were held (that wake is spent).
+        let (blocked, ready) = {
+            let srv = self.srv.borrow();
+            let c = srv.clients.get(self.slot);
+            let Some(b) = c.blocked else { return true };
+            // A wake-up that came while the replies before the command were held was spent
+            // there: look for its causes before waiting.
+            let ready = b.unblocked.is_some() || c.close_asap || c.close_after_reply || durability::durable_for(&srv, &b);
+            (b, ready || (b.durable_offset != 0 && durability::log_failed(&srv)))
+        };
+        if ready {
             return true;
         }
-        let deadline = blocked.deadline_ms;
-        let wait = if deadline == 0 {
-            Duration::MAX
-        } else {
-            Duration::from_millis(u64::try_from(deadline - crate::executor::unix_ms()).unwrap_or(0))
-        };
+        let wait = if blocked.deadline_ms == 0 { Duration::MAX } else { until_ms(blocked.deadline_ms) };
         if self.input.pending() as u64 > self.srv.borrow().config.query_buffer_limit_bytes {
             // Buffered enough behind the blocked command: wait without reading.
             let _ = tokio::time::timeout(wait, wake.raised()).await;

@@ -158,12 +158,12 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
         // Wake even when an inline write got there first: a client that waited for the
         // thread is not woken by anyone else.
         let released = s.release_offset;
-        let failed = s.log.as_ref().is_some_and(LogWriter::failed_for_good);
+        let failed = log_failed(&s);
         for (_, c) in s.clients.iter() {
             let waitaof = c.blocked.is_some_and(|b| durable_for(&s, &b));
             // After a fatal log failure held replies are never released: wake their
-            // connections to close (see `never_released`).
-            let doomed = failed && c.hold_until > released;
+            // connections to close (see `never_released`), and blocked WAITAOFs to reply.
+            let doomed = failed && (c.hold_until > released || c.blocked.is_some_and(|b| b.durable_offset != 0));
             if (c.hold_until != 0 && c.hold_until <= released) || waitaof || doomed {
                 c.wake.raise();
             }
@@ -175,7 +175,12 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
 /// acknowledges (or reveals) is not durable and never will be in this process. Its
 /// connection is closed without the reply, so the client sees an error, not an ack.
 pub fn never_released(srv: &Server, hold: u64) -> bool {
-    hold > srv.release_offset && srv.log.as_ref().is_some_and(LogWriter::failed_for_good)
+    hold > srv.release_offset && log_failed(srv)
+}
+
+/// The log failed for good: nothing more will become durable in this process.
+pub fn log_failed(srv: &Server) -> bool {
+    srv.log.as_ref().is_some_and(LogWriter::failed_for_good)
 }
 
 /// Whether a command blocked on durability (WAITAOF) may run again.

@@ -36,8 +36,9 @@ const DISK_FULL_RETRY_MS: u64 = 100;
 /// The log thread's nice value (the executor's is 0); see `Thread::run`.
 const LOG_THREAD_NICE: i32 = 5;
 
-/// Without `always`, how often the thread looks for records nobody wrote inline.
-const LEFTOVER_POLL_MS: u64 = 50;
+/// How often an idle thread looks for records nobody wrote inline (active expiry's deletes
+/// under everysec/no; a reply waiting for them writes them itself).
+const LEFTOVER_POLL_MS: u64 = 1000;
 
 /// fsync latency histogram buckets: upper bounds in microseconds (powers of two from 64 µs to
 /// about 1 s), then one bucket for everything slower.
@@ -342,6 +343,12 @@ impl Shared {
             }
             let start = b.start_offset;
             b.start_offset = b.end_offset;
+            if may_roll {
+                // The thread takes what was handed to it. Cleared here, under the batch lock:
+                // records handed off after this point wait for the thread's next turn (and
+                // its `on_durable`), never for an inline write that would wake no one.
+                b.handed_off = false;
+            }
             (std::mem::take(&mut b.bytes), std::mem::take(&mut b.record_ends), start)
         };
         match self.write_batch(files, &bytes, &ends, start, may_roll) {
@@ -503,10 +510,16 @@ impl Thread {
                     if b.stop || (has_bytes && (policy == Fsync::Always || b.handed_off)) || (self.unsynced() && self.sync_due()) {
                         break;
                     }
-                    let timeout_ms = if policy == Fsync::Always && !self.unsynced() { 1000 } else { LEFTOVER_POLL_MS };
+                    // Appends wake the thread under `always`; otherwise it wakes for the
+                    // everysec fsync, or to write leftovers at least once a second.
+                    let timeout = match policy {
+                        Fsync::EverySec if self.unsynced() => {
+                            Duration::from_secs(1).saturating_sub(self.last_sync.elapsed()).max(Duration::from_millis(1))
+                        }
+                        _ => Duration::from_millis(LEFTOVER_POLL_MS),
+                    };
                     b.writer_parked = true;
-                    let (g, timeout) =
-                        sh.wake.wait_timeout(b, Duration::from_millis(timeout_ms)).unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let (g, timeout) = sh.wake.wait_timeout(b, timeout).unwrap_or_else(std::sync::PoisonError::into_inner);
                     b = g;
                     b.writer_parked = false;
                     if timeout.timed_out() && !b.bytes.is_empty() {
@@ -521,13 +534,13 @@ impl Thread {
             let wrote = {
                 let mut files = lock(&sh.files);
                 match sh.write_pending(&mut files, true) {
-                    Ok(wrote) => {
-                        lock(&sh.batch).handed_off = false;
-                        wrote
-                    }
+                    Ok(wrote) => wrote,
                     Err(Unwritten::DiskFull) => {
                         drop(files);
                         if stop {
+                            // What was written before the disk filled may have been
+                            // acknowledged (everysec): sync it before giving up.
+                            let _ = self.sync();
                             return;
                         }
                         std::thread::sleep(Duration::from_millis(DISK_FULL_RETRY_MS));

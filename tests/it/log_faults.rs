@@ -23,12 +23,17 @@ struct InProcess {
 
 impl InProcess {
     fn start(fs: &SimFs) -> InProcess {
+        Self::start_with(fs, |_| {})
+    }
+
+    fn start_with(fs: &SimFs, configure: impl FnOnce(&mut Config)) -> InProcess {
         let mut config = Config::default();
         config.port = free_port();
         config.bind = vec!["127.0.0.1".into()];
         config.dir = PathBuf::from("/data");
         // Small segments, so the simulated disk's per-sync copies stay small.
         config.segment_size_bytes = 16 * 1024;
+        configure(&mut config);
         let port = config.port;
         let fs: Arc<dyn keel::storage::io::Fs> = Arc::new(fs.clone());
         let thread = std::thread::spawn(move || keel::server::run_on(config, fs, false));
@@ -98,6 +103,20 @@ fn a_failed_fsync_refuses_writes_serves_durable_reads_and_never_acknowledges() {
     assert_eq!(c.q("GET durable"), bulk("1"));
     assert_eq!(c.q("GET other"), Frame::NullBulk, "a refused write was never applied");
     assert_eq!(c.q("SET after 4"), ok(), "a restart clears the failure");
+    srv.stop();
+}
+
+/// Under everysec a write is acknowledged before its fsync; when that fsync then fails, a
+/// WAITAOF waiting for it replies that it is not durable instead of blocking forever.
+#[test]
+fn waitaof_replies_when_the_fsync_it_waits_for_fails() {
+    let fs = SimFs::new(23);
+    let srv = InProcess::start_with(&fs, |c| c.appendfsync = "everysec".into());
+    let mut c = srv.raw();
+    assert_eq!(c.q("SET a 1"), ok(), "everysec: acknowledged once written");
+    fs.set_faults(Faults { fail_sync_after: Some(0), ..Faults::default() });
+    c.send(b"WAITAOF 1 0 0\r\n");
+    assert_eq!(c.read(), Frame::Array(vec![Frame::Int(0), Frame::Int(0)]), "not durable, and never will be");
     srv.stop();
 }
 

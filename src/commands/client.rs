@@ -265,15 +265,14 @@ fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     let id = ctx.arg_i64(2)?;
     let reason = if ctx.argc() == 4 && ctx.arg_is(3, "ERROR") { Unblock::Error } else { Unblock::Timeout };
     let target = u64::try_from(id).ok().and_then(|id| ctx.srv.clients.slot_of(id));
-    let unblocked = match target.map(|slot| ctx.srv.clients.get_mut(slot)) {
-        Some(c) if c.blocked.is_some() => {
-            if let Some(b) = c.blocked.as_mut() {
-                b.unblocked = Some(reason);
-            }
-            c.wake.raise();
+    let c = target.map(|slot| ctx.srv.clients.get_mut(slot));
+    let unblocked = match c.and_then(|c| c.blocked.as_mut().map(|b| (b, &c.wake))) {
+        Some((b, wake)) => {
+            b.unblocked = Some(reason);
+            wake.raise();
             1
         }
-        _ => 0,
+        None => 0,
     };
     ctx.out.int(unblocked);
     Ok(())

@@ -79,8 +79,8 @@ fn section_server(s: &Server, out: &mut String) {
 fn section_clients(s: &Server, out: &mut String) {
     let max_in = s.clients.iter().map(|(_, c)| c.qbuf_bytes).max().unwrap_or(0);
     let max_out = s.clients.iter().map(|(_, c)| c.obuf_bytes).max().unwrap_or(0);
-    let blocked = s.clients.iter().filter(|(_, c)| c.blocked.is_some()).count();
-    let in_timeout = s.clients.iter().filter(|(_, c)| c.blocked.is_some_and(|b| b.deadline_ms != 0)).count();
+    let (blocked, in_timeout) =
+        s.clients.iter().filter_map(|(_, c)| c.blocked).fold((0, 0), |(n, t), b| (n + 1, t + usize::from(b.deadline_ms != 0)));
     let _ = write!(
         out,
         "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{max_in}\r\nclient_recent_max_output_buffer:{max_out}\r\nblocked_clients:{blocked}\r\ntracking_clients:0\r\nclients_in_timeout_table:{in_timeout}\r\n",

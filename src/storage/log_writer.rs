@@ -270,7 +270,7 @@ impl LogWriter {
     }
 
     pub fn fsync(&self) -> Fsync {
-        Fsync::from_u8(self.shared.fsync.load(Ordering::Relaxed))
+        self.shared.fsync()
     }
 
     pub fn set_fsync(&self, fsync: Fsync) {

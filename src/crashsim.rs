@@ -6,6 +6,13 @@
 //! recovered state must equal the state after some prefix of the history that contains every
 //! acknowledged step: nothing acknowledged lost, nothing unattempted present, no MULTI half
 //! applied.
+//!
+//! Snapshots: a step may start one. Its capture is then walked a few slices after every
+//! command (so writes hit keys before and after the walk reaches them), and when the walk
+//! ends the compactor runs its whole protocol (write, fsync, wait for the log, rename,
+//! prune). For a third of the seeds the power is cut after a seeded number of file
+//! operations (`Faults::power_cut_after_ops`): every step of the log's and the snapshot's
+//! protocols fails from that operation on, as when the machine dies there.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,18 +20,22 @@ use std::time::{Duration, Instant};
 
 use crate::commands::debug::dataset_digest;
 use crate::config::Config;
+use crate::executor::snapshot::Kind;
 use crate::executor::Server;
 use crate::protocol::{Out, OwnedArgs};
 use crate::server::durability;
+use crate::storage::compactor;
 use crate::storage::sim::{Faults, SimFs};
 
 const KEYS: [&str; 4] = ["a", "b", "c", "d"];
 
-/// One step of a history: a command (or a MULTI block) and whether to wait for its reply.
+/// One step of a history: a command (or a MULTI block), whether to wait for its reply, and
+/// whether to start a snapshot first.
 #[derive(Debug, Clone)]
 pub struct Step {
     pub commands: Vec<Vec<String>>,
     pub wait_for_ack: bool,
+    pub snapshot: bool,
 }
 
 /// Command number `kind` (16 kinds of writes over four keys and three databases).
@@ -63,7 +74,7 @@ pub fn step_of(cmds: Vec<Vec<String>>, wait_for_ack: bool, multi: bool) -> Step 
     } else {
         cmds[..1].to_vec()
     };
-    Step { commands, wait_for_ack }
+    Step { commands, wait_for_ack, snapshot: false }
 }
 
 /// A seeded random history of `len` steps.
@@ -79,7 +90,9 @@ pub fn random_history(seed: u64, len: usize) -> Vec<Step> {
         .map(|_| {
             let n = 1 + (rnd() % 3) as usize;
             let cmds = (0..n).map(|_| command(rnd() as u8, (rnd() % 4) as usize, (rnd() % 300) as u16)).collect();
-            step_of(cmds, rnd() % 2 == 0, rnd() % 4 == 0)
+            let mut s = step_of(cmds, rnd() % 2 == 0, rnd() % 4 == 0);
+            s.snapshot = rnd() % 6 == 0;
+            s
         })
         .collect()
 }
@@ -105,17 +118,74 @@ pub fn released(srv: &Server) -> u64 {
     srv.log.as_ref().map_or(0, crate::storage::log_writer::LogWriter::released_offset)
 }
 
+/// A snapshot the harness drives by hand: the capture in the executor, the compactor inline.
+struct Snap {
+    job: Option<compactor::Job>,
+    /// Walk slices after each command.
+    slices: u64,
+}
+
+impl Snap {
+    fn start(srv: &mut Server, seed: u64) -> Snap {
+        let job = srv.snapshot_begin(Kind::Rewrite).ok().and_then(|h| srv.compactor_job(h).ok()).map(|make| make());
+        Snap { job, slices: 1 + seed % 40 }
+    }
+
+    /// Walks a few slices; at the end of the walk, runs the compactor's protocol. True
+    /// when the snapshot is over (whatever its outcome).
+    fn advance(&mut self, srv: &mut Server) -> bool {
+        let Some(job) = &mut self.job else { return true };
+        for _ in 0..self.slices {
+            let walked = srv.snapshot_step(Duration::ZERO);
+            for (raw, keys) in srv.snapshot_blocks() {
+                job.block(&raw, keys);
+            }
+            if walked {
+                let (dbs, last) = srv.snapshot_end();
+                let mut job = self.job.take().expect("job present");
+                for (raw, keys) in last {
+                    job.block(&raw, keys);
+                }
+                let result = job.finish(&dbs);
+                srv.snapshot_finished(&result);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn damage_newest_snapshot(fs: &SimFs) {
+    let dir = PathBuf::from("/data/log");
+    let Some((_, _, name)) = compactor::list_snapshots(fs, &dir).ok().and_then(|v| v.last().cloned()) else { return };
+    let path = dir.join(name);
+    let len = fs.contents(&path).map_or(0, |c| c.len());
+    if len > 0 {
+        let _ = fs.flip_bit(&path, len / 2, 5);
+    }
+}
+
 /// Runs `history` up to `crash_at`, loses power, recovers, and checks the recovered state.
 pub fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), String> {
     let fs = SimFs::new(seed);
     let mut srv = server(&fs)?;
     let slot = srv.connect("test".into(), String::new(), -1);
+    if seed % 3 == 2 {
+        fs.set_faults(Faults { power_cut_after_ops: Some((seed / 3) % 400), ..Faults::default() });
+    }
+    let mut snap: Option<Snap> = None;
     // digests[i]: the state after the first i steps; holds[i]: the log offset step i waits for.
     let mut digests = vec![dataset_digest(&srv)];
     let mut holds = Vec::new();
     for s in &history[..crash_at.min(history.len())] {
+        if s.snapshot && snap.is_none() {
+            snap = Some(Snap::start(&mut srv, seed));
+        }
         for words in &s.commands {
             run(&mut srv, slot, words);
+            if snap.as_mut().is_some_and(|sn| sn.advance(&mut srv)) {
+                snap = None;
+            }
         }
         let hold = srv.clients.get(slot).hold_until;
         holds.push(hold);
@@ -123,6 +193,9 @@ pub fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), String>
         if s.wait_for_ack {
             let deadline = Instant::now() + Duration::from_secs(10);
             while released(&srv) < hold {
+                if fs.is_cut() {
+                    break; // the power is out: this step is never acknowledged
+                }
                 if Instant::now() > deadline {
                     return Err(format!("the log never released offset {hold}"));
                 }
@@ -137,8 +210,14 @@ pub fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), String>
     if seed % 2 == 1 {
         fs.set_faults(Faults { crash_flips_bits: true, ..Faults::default() });
     }
+    drop(snap);
     fs.crash();
     drop(srv);
+    // For a fifth of the seeds the newest snapshot is also damaged on the medium: recovery
+    // must fall back to the one before it (or to the whole log) and lose nothing.
+    if seed % 5 == 4 {
+        damage_newest_snapshot(&fs);
+    }
     let recovered = server(&fs).map_err(|e| format!("recovery after a crash refused: {e}"))?;
     let got = dataset_digest(&recovered);
     let matches: Vec<usize> = (0..digests.len()).filter(|&i| digests[i] == got).collect();

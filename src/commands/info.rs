@@ -129,15 +129,46 @@ fn section_memory(s: &Server, out: &mut String) {
 }
 
 fn section_persistence(s: &Server, out: &mut String) {
+    use crate::executor::snapshot::Kind;
+    let sn = &s.snapshots;
+    let running = sn.running.as_ref();
+    let in_progress = |k: Kind| i32::from(running.is_some_and(|r| r.kind == k));
+    let current_secs = |k: Kind| running.filter(|r| r.kind == k).map_or(-1, |r| r.started.elapsed().as_secs() as i64);
+    let status = |ok: bool| if ok { "ok" } else { "err" };
     let _ = write!(
         out,
-        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        if running.is_some() { s.snapshot_keys_done() } else { 0 },
+        running.map_or(0, |r| r.keys_total),
+        sn.dirty,
+        in_progress(Kind::Save),
         s.last_save_secs,
-        i32::from(s.config.appendonly)
+        status(sn.save.last_ok),
+        sn.save.last_secs,
+        current_secs(Kind::Save),
+        sn.save.count,
+        sn.loaded_keys,
+        i32::from(s.config.appendonly),
+        in_progress(Kind::Rewrite),
+        i32::from(sn.scheduled == Some(Kind::Rewrite)),
+        sn.rewrite.last_secs,
+        current_secs(Kind::Rewrite),
+        status(sn.rewrite.last_ok),
+        sn.rewrite.count,
+        sn.rewrite.consecutive_failures,
     );
     if let Some(log) = &s.log {
         log_fields(s, log, out);
     }
+    let _ = write!(
+        out,
+        "keel_snapshot_offset:{}\r\nkeel_snapshot_bytes:{}\r\nkeel_snapshot_keys:{}\r\nkeel_snapshot_step_max_usec:{}\r\nkeel_log_since_snapshot_bytes:{}\r\n",
+        sn.last_offset,
+        sn.last_file_bytes,
+        sn.last_keys,
+        sn.last_step_max_us,
+        s.written_offset.saturating_sub(sn.last_offset),
+    );
 }
 
 /// Redis's AOF fields where they mean something for the log, then Keel's own: the written and
@@ -151,7 +182,8 @@ fn log_fields(s: &Server, log: &crate::storage::log_writer::LogWriter, out: &mut
     let st = log.stats();
     let _ = write!(
         out,
-        "aof_current_size:{written}\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:0\r\nkeel_log_appended_offset:{}\r\nkeel_log_written_offset:{written}\r\nkeel_log_durable_offset:{durable}\r\nkeel_log_fsyncs:{}\r\nkeel_log_fsync_latency_usec:",
+        "aof_current_size:{written}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:0\r\nkeel_log_appended_offset:{}\r\nkeel_log_written_offset:{written}\r\nkeel_log_durable_offset:{durable}\r\nkeel_log_fsyncs:{}\r\nkeel_log_fsync_latency_usec:",
+        s.snapshots.last_file_bytes,
         s.written_offset.saturating_sub(written),
         i32::from(durable < written),
         s.written_offset,

@@ -412,6 +412,9 @@ fn swapdb(ctx: &mut Ctx<'_>) -> CmdResult {
         srv.watch.on_db_replaced(&mut srv.clients, &srv.dbs[b], Some(&srv.dbs[a]));
         let (x, y) = two_dbs(&mut srv.dbs, a, b);
         std::mem::swap(&mut x.ks, &mut y.ks);
+        if let Some(c) = srv.clock.capture.borrow_mut().as_mut() {
+            c.on_swap(a, b);
+        }
     }
     ctx.out.ok();
     Ok(())

@@ -16,6 +16,7 @@ pub mod hll;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod persistence;
 pub mod spec;
 pub mod strings;
 pub mod table;

@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 14] {
+fn families() -> [&'static [CommandSpec]; 15] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -29,6 +29,7 @@ fn families() -> [&'static [CommandSpec]; 14] {
         super::info::COMMANDS,
         super::introspect::COMMANDS,
         super::wait::COMMANDS,
+        super::persistence::COMMANDS,
     ]
 }
 

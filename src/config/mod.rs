@@ -79,6 +79,12 @@ pub struct Config {
     pub aof_load_truncated: bool,
     pub segment_size_bytes: u64,
     pub record_max_bytes: u64,
+    pub snapshot_retain: u64,
+    pub max_recovery_seconds: u64,
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
+    /// Redis's save points: (seconds, changes).
+    pub save_points: Vec<(i64, u64)>,
 }
 
 impl Default for Config {
@@ -117,6 +123,11 @@ impl Default for Config {
             aof_load_truncated: true,
             segment_size_bytes: 64 << 20,
             record_max_bytes: 1 << 30,
+            snapshot_retain: 2,
+            max_recovery_seconds: 0,
+            auto_aof_rewrite_percentage: 0,
+            auto_aof_rewrite_min_size: 0,
+            save_points: Vec::new(),
         };
         c.refresh();
         c
@@ -304,6 +315,12 @@ impl Config {
         self.aof_load_truncated = text(self, "aof-load-truncated") == "yes";
         self.segment_size_bytes = uint(self, "segment-size");
         self.record_max_bytes = uint(self, "record-max-bytes");
+        self.snapshot_retain = uint(self, "snapshot-retain");
+        self.max_recovery_seconds = uint(self, "max-recovery-seconds");
+        self.auto_aof_rewrite_percentage = uint(self, "auto-aof-rewrite-percentage");
+        self.auto_aof_rewrite_min_size = uint(self, "auto-aof-rewrite-min-size");
+        let words: Vec<i64> = text(self, "save").split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        self.save_points = words.chunks_exact(2).map(|p| (p[0], u64::try_from(p[1]).unwrap_or(0))).collect();
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());
     }
 

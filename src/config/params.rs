@@ -63,8 +63,8 @@ pub const PARAMS: &[Param] = &[
     p("appendfilename", Str, "appendonly.aof", IMMUTABLE),
     p("appendfsync", Enum(&["everysec", "always", "no"]), "always", KEEL),
     p("appendonly", Bool, "yes", KEEL),
-    p("auto-aof-rewrite-min-size", Mem(0, i64::MAX), "67108864", 0),
-    p("auto-aof-rewrite-percentage", Int(0, I32), "100", 0),
+    p("auto-aof-rewrite-min-size", Mem(0, i64::MAX), "67108864", KEEL),
+    p("auto-aof-rewrite-percentage", Int(0, I32), "100", KEEL),
     p("bgsave_cpulist", Str, "", IMMUTABLE),
     p("bind", List, "127.0.0.1", IMMUTABLE | KEEL),
     p("bind-source-addr", Str, "", 0),
@@ -125,6 +125,8 @@ pub const PARAMS: &[Param] = &[
     p("loglevel", Enum(&["debug", "verbose", "notice", "warning"]), "notice", KEEL),
     p("masterauth", Str, "", 0),
     p("masteruser", Str, "", 0),
+    // Keel: take a snapshot when replaying the log since the last one would take longer.
+    p("max-recovery-seconds", Int(0, I32), "30", KEEL),
     p("maxclients", Int(1, 4294967295), "10000", KEEL),
     p("maxmemory", Mem(0, i64::MAX), "0", 0),
     p("maxmemory-clients", Str, "0", 0),
@@ -184,7 +186,7 @@ pub const PARAMS: &[Param] = &[
     p("replicaof", List, "", IMMUTABLE),
     p("requirepass", Str, "", KEEL),
     p("sanitize-dump-payload", Enum(&["no", "yes", "clients"]), "no", 0),
-    p("save", List, "3600 1 300 100 60 10000", 0),
+    p("save", List, "3600 1 300 100 60 10000", KEEL),
     // Keel: log segments roll at this size.
     p("segment-size", Mem(4096, i64::MAX), "67108864", IMMUTABLE | KEEL),
     p("server_cpulist", Str, "", IMMUTABLE),
@@ -195,6 +197,8 @@ pub const PARAMS: &[Param] = &[
     p("shutdown-timeout", Int(0, I32), "10", KEEL),
     p("slowlog-log-slower-than", Int(-1, i64::MAX), "10000", KEEL),
     p("slowlog-max-len", Int(0, i64::MAX), "128", KEEL),
+    // Keel: snapshots kept (the newest and at least one fallback), with the log after the oldest.
+    p("snapshot-retain", Int(2, 1_000_000), "2", KEEL),
     p("socket-mark-id", Int(0, 4294967295), "0", IMMUTABLE),
     p("stop-writes-on-bgsave-error", Bool, "yes", 0),
     p("stream-node-max-bytes", Mem(0, i64::MAX), "4096", 0),

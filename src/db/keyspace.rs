@@ -171,6 +171,11 @@ impl Keyspace {
         self.shards.get(shard).into_iter().flat_map(|s| s.table.iter().map(|b| &**b))
     }
 
+    /// Entries of one shard, mutably (the snapshot walk marks what it has written).
+    pub fn shard_iter_mut(&mut self, shard: usize) -> impl Iterator<Item = &mut Entry> {
+        self.shards.get_mut(shard).into_iter().flat_map(|s| s.table.iter_mut().map(|b| &mut **b))
+    }
+
     pub fn shard_len(&self, shard: usize) -> usize {
         self.shards.get(shard).map_or(0, |s| s.table.len())
     }

@@ -8,6 +8,7 @@
 //! from recovery replay or from a primary. Handlers therefore call a write method only when
 //! they really change the key (a failed INCR must not look like a write to WATCH).
 
+pub mod capture;
 pub mod keyspace;
 pub mod lru;
 pub mod value;
@@ -52,6 +53,11 @@ pub struct DbContext {
     /// Set while a command must not change access clocks (OBJECT, TOUCH's own logic, DEBUG).
     pub no_touch: Cell<bool>,
     pub rng: Cell<u64>,
+    /// The snapshot being captured, if any (`capture`), and a fast flag for the write hooks.
+    pub capture: RefCell<Option<capture::Capture>>,
+    pub capturing: Cell<bool>,
+    /// The current snapshot epoch: new entries are born with it.
+    pub snap_epoch: Cell<u8>,
 }
 
 impl DbContext {
@@ -65,6 +71,9 @@ impl DbContext {
             lfu_decay_minutes: Cell::new(1),
             no_touch: Cell::new(false),
             rng: Cell::new(seed | 1),
+            capture: RefCell::new(None),
+            capturing: Cell::new(false),
+            snap_epoch: Cell::new(0),
         })
     }
 
@@ -127,7 +136,27 @@ pub enum SetTtl {
     At(i64),
 }
 
+/// Snapshot hook for an entry about to change in place: a capture that has not written it
+/// yet writes it now, as it is (see `capture`).
+fn preserve_in_place(clock: &DbContext, db: usize, e: &mut Entry) {
+    if clock.capturing.get() && e.snap_epoch != clock.snap_epoch.get() {
+        if let Some(c) = clock.capture.borrow_mut().as_mut() {
+            c.preserve(db, e);
+        }
+        e.snap_epoch = clock.snap_epoch.get();
+    }
+}
+
 impl Db {
+    /// Snapshot hook for an entry leaving the keyspace (deleted, replaced, expired).
+    fn preserve_gone(&self, e: &Entry) {
+        if self.clock.capturing.get() {
+            if let Some(c) = self.clock.capture.borrow_mut().as_mut() {
+                c.preserve(self.id, e);
+            }
+        }
+    }
+
     pub fn new(id: usize, hasher: KeyHasher, clock: Rc<DbContext>) -> Self {
         Db { id, ks: Keyspace::new(hasher), clock, stats: DbStats::default() }
     }
@@ -164,7 +193,9 @@ impl Db {
         if !self.ks.get_h(h, key).is_some_and(|e| e.is_expired(now)) {
             return false;
         }
-        self.ks.remove_h(h, key);
+        if let Some(old) = self.ks.remove_h(h, key) {
+            self.preserve_gone(&old);
+        }
         self.note_expired(key);
         true
     }
@@ -235,9 +266,10 @@ impl Db {
         if self.expire_if_needed_h(h, key) {
             return None;
         }
-        let clock = &self.clock;
+        let (clock, id) = (&self.clock, self.id);
         let e = self.ks.get_mut_h(h, key)?;
         e.access = clock.touched_access(e.access);
+        preserve_in_place(clock, id, e);
         Some(e)
     }
 
@@ -259,6 +291,7 @@ impl Db {
     /// Stores `value` under `key`; returns the previous entry (None if it had expired).
     pub fn set(&mut self, key: &[u8], value: Value, ttl: SetTtl) -> Option<Box<Entry>> {
         let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
+        e.snap_epoch = self.clock.snap_epoch.get();
         let keep = match ttl {
             SetTtl::Clear => None,
             SetTtl::At(ms) => Some(ms),
@@ -268,6 +301,9 @@ impl Db {
         e.set_expire_raw(keep);
         // One lookup replaces the old entry; if it had expired, that counts as its expiry.
         let old = self.ks.insert(e);
+        if let Some(o) = &old {
+            self.preserve_gone(o);
+        }
         let old = match old {
             Some(o) if self.clock.mode.get() != ExpireMode::Replay && o.is_expired(self.clock.now()) => {
                 self.note_expired(key);
@@ -284,13 +320,23 @@ impl Db {
             return None;
         }
         let old = self.ks.remove(key)?;
+        self.preserve_gone(&old);
         self.note_touched(key);
         Some(old)
     }
 
     /// Sets or clears the expiry of an existing key; false if the key is absent.
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
-        if self.expire_if_needed(key) || !self.ks.set_expire(key, at_ms) {
+        if self.expire_if_needed(key) {
+            return false;
+        }
+        if self.clock.capturing.get() {
+            let (clock, id) = (&self.clock, self.id);
+            if let Some(e) = self.ks.get_mut(key) {
+                preserve_in_place(clock, id, e);
+            }
+        }
+        if !self.ks.set_expire(key, at_ms) {
             return false;
         }
         self.note_touched(key);
@@ -298,9 +344,24 @@ impl Db {
     }
 
     /// Inserts an entry moved from elsewhere (RENAME, MOVE) keeping its expiry and clock.
-    pub fn insert_entry(&mut self, entry: Box<Entry>) -> Option<Box<Entry>> {
+    pub fn insert_entry(&mut self, mut entry: Box<Entry>) -> Option<Box<Entry>> {
         self.note_touched(entry.key());
-        self.ks.insert(entry)
+        // Under its new name (or in its new database) the entry was not in any image.
+        entry.snap_epoch = self.clock.snap_epoch.get();
+        let old = self.ks.insert(entry);
+        if let Some(o) = &old {
+            self.preserve_gone(o);
+        }
+        old
+    }
+
+    /// Inserts a key read from a snapshot at start-up: no key event, no expiry check (the
+    /// log replay that follows may still use it). False if the key is already there.
+    pub fn load(&mut self, key: &[u8], value: Value, expire_at_ms: Option<i64>) -> bool {
+        let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
+        e.snap_epoch = self.clock.snap_epoch.get();
+        e.set_expire_raw(expire_at_ms);
+        self.ks.insert(e).is_none()
     }
 
     /// One step of active expiry: deletes the expired keys of one shard.
@@ -312,6 +373,7 @@ impl Db {
         let sampled = self.ks.shard_volatile(shard);
         let gone = self.ks.shard_extract(shard, |e| e.is_expired(now));
         for e in &gone {
+            self.preserve_gone(e);
             self.note_expired(e.key());
         }
         (gone.len(), sampled)

@@ -220,11 +220,13 @@ pub struct Entry {
     /// LRU clock (seconds, 24 bits) or LFU state (minutes << 8 | counter), as in Redis.
     pub access: u32,
     flags: u8,
+    /// The snapshot epoch this entry was last written in, or born in (`db::capture`).
+    pub(crate) snap_epoch: u8,
 }
 
 impl Entry {
     pub fn new(key: &[u8], value: Value, access: u32) -> Self {
-        Entry { key: Key::new(key), value, expire_at_ms: 0, access, flags: 0 }
+        Entry { key: Key::new(key), value, expire_at_ms: 0, access, flags: 0, snap_epoch: 0 }
     }
 
     pub fn key(&self) -> &[u8] {

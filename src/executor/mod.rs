@@ -9,6 +9,7 @@
 pub mod client;
 pub mod pending;
 pub mod propagate;
+pub mod snapshot;
 pub mod stats;
 pub mod watch;
 
@@ -119,6 +120,11 @@ pub struct Server {
     pub pending: pending::PendingWrites,
     /// Held while the log is open: one process per data directory.
     pub log_dir_lock: Option<Box<dyn crate::storage::io::DirLock>>,
+    /// The file system of the data directory, once it is open.
+    pub fs: Option<std::sync::Arc<dyn crate::storage::io::Fs>>,
+    /// The log's id (kept in every segment and snapshot header).
+    pub log_id: u64,
+    pub snapshots: snapshot::Snapshots,
 }
 
 fn random_seed() -> u64 {
@@ -171,6 +177,9 @@ impl Server {
             written_offset: 0,
             release_offset: 0,
             log_dir_lock: None,
+            fs: None,
+            log_id: 0,
+            snapshots: snapshot::Snapshots::default(),
             pending: pending::PendingWrites::default(),
             called: None,
             stop: Rc::new(tokio::sync::Notify::new()),
@@ -539,6 +548,12 @@ impl Server {
     pub fn flush_db(&mut self, db: usize, lazy: bool) {
         self.watch.on_db_replaced(&mut self.clients, &self.dbs[db], None);
         let old: Keyspace = self.dbs[db].flush();
+        // A snapshot being captured may still have to write the old keys.
+        let old = match self.clock.capture.borrow_mut().as_mut() {
+            Some(c) => c.detach(db, old),
+            None => Some(old),
+        };
+        let Some(old) = old else { return };
         if lazy || old.len() > 1024 {
             self.lazyfree.free(Box::new(old), &mut self.stats);
         }

@@ -57,6 +57,9 @@ impl Server {
     /// Records the effects of the command that just ran; called before its key events are
     /// handed on.
     pub(super) fn propagate_command(&mut self, slot: usize, spec: &CommandSpec, args: Args<'_>, ok: bool) {
+        if ok && spec.has(flags::WRITE) && self.clock.events.borrow().iter().any(|e| !e.expired) {
+            self.snapshots.dirty += 1;
+        }
         if self.log.is_none() {
             self.effects.rewrite.clear();
             self.effects.rewritten = false;

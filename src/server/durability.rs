@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use crate::executor::client::Blocked;
 use crate::executor::Server;
+use crate::storage::compactor;
 use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
 use crate::storage::record::{next_effect, KIND_EFFECTS, RECORD_HEADER_BYTES};
-use crate::storage::recovery::{recover, Options};
+use crate::storage::recovery::{recover, Options, Recovered};
+use crate::storage::snapshot::{self, Header};
 use crate::{log_notice, log_warning};
 
 pub fn fsync_policy(name: &str) -> Fsync {
@@ -22,25 +24,101 @@ pub fn fsync_policy(name: &str) -> Fsync {
     }
 }
 
-fn log_dir(srv: &Server) -> PathBuf {
+/// Where segments and snapshots live.
+pub fn log_dir(srv: &Server) -> PathBuf {
     srv.config.dir.join("log")
 }
 
-/// Replays the log on `fs` (tests pass a `SimFs`) into `srv` and starts the writer. Returns
-/// the notifier the writer thread pings when the released offset advances (None with
-/// `appendonly no`).
+/// Opens the data directory on `fs` (tests pass a `SimFs`): loads the newest valid snapshot,
+/// replays the log after it, and, with `appendonly yes`, starts the writer. Returns the
+/// notifier the writer thread pings when the released offset advances (None without a log).
 pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
-    if !srv.config.appendonly {
-        return Ok(None);
-    }
     let dir = log_dir(srv);
     fs.create_dir_all(&dir).map_err(|e| format!("Can't create the log directory {}: {e}", dir.display()))?;
     let lock = fs
         .lock_dir(&dir)
         .map_err(|e| format!("Can't lock the log directory {}: {e} (another keel-server or aof-repair is using it)", dir.display()))?;
-    let opts = Options { payload_max_bytes: srv.config.record_max_bytes, load_truncated: srv.config.aof_load_truncated };
+    match compactor::remove_temp_files(fs.as_ref(), &dir) {
+        Ok(n) if n > 0 => log_notice!("Removed {n} unfinished snapshot files"),
+        Ok(_) => {}
+        Err(e) => return Err(format!("Can't clean up {}: {e}", dir.display())),
+    }
     let started = std::time::Instant::now();
-    let mut progress = Progress::new(log_file_bytes(fs.as_ref(), &dir), started);
+    let (base, damaged) = load_newest_snapshot(srv, fs.as_ref(), &dir)?;
+    let opts = Options {
+        payload_max_bytes: srv.config.record_max_bytes,
+        load_truncated: srv.config.aof_load_truncated,
+        from_offset: base.map_or(0, |h| h.log_offset),
+        log_id: base.map(|h| h.log_id),
+    };
+    let recovered = replay_log(srv, fs.as_ref(), &dir, &opts).map_err(|e| match &damaged {
+        Some(d) => format!("{e} ({d})"),
+        None => e,
+    })?;
+    srv.snapshots.replay_bytes_per_sec =
+        if recovered.1 > 0.0 { recovered.1 } else { crate::executor::snapshot::REPLAY_BYTES_PER_SEC_DEFAULT };
+    let recovered = recovered.0;
+    log_notice!("DB loaded from disk: {:.3} seconds", started.elapsed().as_secs_f64());
+    srv.log_id = recovered.log_id.unwrap_or_else(new_log_id);
+    srv.snapshots.next_seq = compactor::next_seq(fs.as_ref(), &dir);
+    srv.snapshots.last_offset = base.map_or(0, |h| h.log_offset);
+    srv.written_offset = recovered.end_offset;
+    srv.release_offset = recovered.end_offset;
+    srv.fs = Some(fs.clone());
+    srv.log_dir_lock = Some(lock);
+    if !srv.config.appendonly {
+        return Ok(None);
+    }
+    let last_segment = recovered.segments.last().map(|s| (s.path.clone(), s.base_offset, s.end_pos));
+    let resume = Resume { log_id: srv.log_id, end_offset: recovered.end_offset, last_segment };
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let n = notify.clone();
+    let wopts = WriterOptions { segment_size_bytes: srv.config.segment_size_bytes, fsync: fsync_policy(&srv.config.appendfsync) };
+    let writer = LogWriter::start(fs, &dir, &resume, wopts, Box::new(move |_| n.notify_one()))
+        .map_err(|e| format!("Can't open the log in {}: {e}", dir.display()))?;
+    srv.log = Some(writer);
+    Ok(Some(notify))
+}
+
+/// Loads the newest snapshot that checks out, newest first. Returns its header (None if
+/// there is none) and, when a newer one was damaged, why (for the error if the log cannot
+/// cover the older one).
+fn load_newest_snapshot(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path) -> Result<(Option<Header>, Option<String>), String> {
+    let list = compactor::list_snapshots(fs, dir).map_err(|e| format!("Can't list {}: {e}", dir.display()))?;
+    let mut damaged: Option<String> = None;
+    for (_, _, name) in list.iter().rev() {
+        let path = dir.join(name);
+        let started = std::time::Instant::now();
+        let checked = match snapshot::open(fs, &path) {
+            Ok(c) => c,
+            Err(why) => {
+                log_warning!("Snapshot {} is damaged ({why}); trying an older one", path.display());
+                damaged.get_or_insert(format!("the newest snapshot {} is damaged: {why}", path.display()));
+                continue;
+            }
+        };
+        let keys = srv.load_snapshot(&checked).map_err(|e| format!("Bad snapshot {}: {e}", path.display()))?;
+        srv.snapshots.loaded_keys = keys;
+        srv.snapshots.last_file_bytes = checked.summary.file_bytes;
+        let secs = started.elapsed().as_secs_f64().max(1e-6);
+        log_notice!(
+            "Snapshot {} loaded: {keys} keys at log offset {}, {} bytes, in {:.3} seconds ({:.0} keys/s)",
+            path.display(),
+            checked.summary.header.log_offset,
+            checked.summary.file_bytes,
+            secs,
+            keys as f64 / secs
+        );
+        return Ok((Some(checked.summary.header), damaged));
+    }
+    Ok((None, damaged))
+}
+
+/// Replays the log from `opts.from_offset`; returns what recovery found and the replay rate
+/// in bytes per second (0 when too little was replayed to tell).
+fn replay_log(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path, opts: &Options) -> Result<(Recovered, f64), String> {
+    let started = std::time::Instant::now();
+    let mut progress = Progress::new(log_file_bytes(fs, dir), started);
     let slot = srv.connect("log-replay".into(), String::new(), -1);
     let (mut spans, mut out) = (Vec::new(), crate::protocol::Out::new(false));
     let mut replay = |rec: &crate::storage::record::Record<'_>| -> Result<(), String> {
@@ -57,7 +135,7 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
         }
         Ok(())
     };
-    let recovered = recover(fs.as_ref(), &dir, &opts, &mut replay).map_err(|e| e.to_string())?;
+    let recovered = recover(fs, dir, opts, &mut replay).map_err(|e| e.to_string())?;
     srv.disconnect(slot);
     srv.process_events();
     if recovered.truncated_bytes > 0 {
@@ -65,26 +143,15 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
     }
     let secs = started.elapsed().as_secs_f64().max(1e-6);
     log_notice!(
-        "Log loaded: {} records, {} bytes of log, in {:.3} seconds ({:.0} records/s, {:.1} MB/s)",
+        "Log loaded: {} records, {} bytes of log replayed, in {:.3} seconds ({:.0} records/s, {:.1} MB/s)",
         recovered.records,
-        recovered.end_offset,
+        progress.bytes,
         secs,
         recovered.records as f64 / secs,
         progress.bytes as f64 / secs / 1e6
     );
-    let log_id = recovered.log_id.unwrap_or_else(new_log_id);
-    let last_segment = recovered.segments.last().map(|s| (s.path.clone(), s.base_offset, s.end_pos));
-    let resume = Resume { log_id, end_offset: recovered.end_offset, last_segment };
-    let notify = Arc::new(tokio::sync::Notify::new());
-    let n = notify.clone();
-    let wopts = WriterOptions { segment_size_bytes: srv.config.segment_size_bytes, fsync: fsync_policy(&srv.config.appendfsync) };
-    let writer = LogWriter::start(fs, &dir, &resume, wopts, Box::new(move |_| n.notify_one()))
-        .map_err(|e| format!("Can't open the log in {}: {e}", dir.display()))?;
-    srv.log = Some(writer);
-    srv.log_dir_lock = Some(lock);
-    srv.written_offset = recovered.end_offset;
-    srv.release_offset = recovered.end_offset;
-    Ok(Some(notify))
+    let rate = if progress.bytes >= 16 << 20 { progress.bytes as f64 / secs } else { 0.0 };
+    Ok((recovered, rate))
 }
 
 /// Bytes of the segment files (an upper bound on the records to replay: segments are

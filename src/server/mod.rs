@@ -11,6 +11,7 @@ pub mod connection;
 pub mod durability;
 pub mod expiry;
 mod fd;
+pub mod snapshot;
 
 use std::cell::RefCell;
 use std::net::{SocketAddr, TcpListener};
@@ -123,6 +124,7 @@ async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, han
     }
     tokio::task::spawn_local(cron(srv.clone(), stop.clone()));
     tokio::task::spawn_local(expiry::run(srv.clone()));
+    tokio::task::spawn_local(snapshot::run(srv.clone()));
     if handle_signals {
         tokio::task::spawn_local(signals(srv.clone(), stop.clone()));
     }

@@ -105,6 +105,9 @@ struct Batch {
     /// The executor left this batch to the thread (a roll, a full disk, a busy file); inline
     /// writes stay off until the thread has written it.
     handed_off: bool,
+    /// A snapshot waits for the log to be durable up to here (`LogSync::sync_to`), whatever
+    /// the fsync policy.
+    sync_wanted: u64,
 }
 
 /// The segment files: whoever holds this lock may take the batch and write it.
@@ -235,6 +238,11 @@ impl LogWriter {
         }
     }
 
+    /// A handle other threads use to make the log durable up to an offset.
+    pub fn sync_handle(&self) -> LogSync {
+        LogSync(self.shared.clone())
+    }
+
     fn hand_off(&self) {
         lock(&self.shared.batch).handed_off = true;
         self.shared.wake.notify_one();
@@ -296,6 +304,42 @@ impl LogWriter {
 impl Drop for LogWriter {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Makes the log durable up to an offset on request (the snapshot compactor needs the log
+/// durable past a snapshot's offset before the snapshot may replace anything).
+#[derive(Clone)]
+pub struct LogSync(Arc<Shared>);
+
+impl LogSync {
+    /// Asks the writer thread to write and fsync everything below `offset`, and waits for it
+    /// (at most `timeout`).
+    pub fn sync_to(&self, offset: u64, timeout: Duration) -> Result<(), String> {
+        let sh = &self.0;
+        if sh.durable_offset.load(Ordering::Acquire) >= offset {
+            return Ok(());
+        }
+        {
+            let mut b = lock(&sh.batch);
+            b.sync_wanted = b.sync_wanted.max(offset);
+        }
+        sh.wake.notify_one();
+        let deadline = std::time::Instant::now() + timeout;
+        while sh.durable_offset.load(Ordering::Acquire) < offset {
+            if sh.fatal.load(Ordering::Acquire) {
+                return Err(lock(&sh.failure).clone().unwrap_or_else(|| "the log failed".into()));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!("the log did not become durable up to offset {offset} in {timeout:?}"));
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        Ok(())
+    }
+
+    pub fn durable_offset(&self) -> u64 {
+        self.0.durable_offset.load(Ordering::Acquire)
     }
 }
 
@@ -507,7 +551,11 @@ impl Thread {
                 loop {
                     let policy = sh.fsync();
                     let has_bytes = !b.bytes.is_empty();
-                    if b.stop || (has_bytes && (policy == Fsync::Always || b.handed_off)) || (self.unsynced() && self.sync_due()) {
+                    let wanted = b.sync_wanted > sh.durable_offset.load(Ordering::Acquire);
+                    if b.stop
+                        || (has_bytes && (policy == Fsync::Always || b.handed_off || wanted))
+                        || (self.unsynced() && (self.sync_due() || wanted))
+                    {
                         break;
                     }
                     // Appends wake the thread under `always`; otherwise it wakes for the
@@ -552,7 +600,8 @@ impl Thread {
             if wrote && sh.fsync() != Fsync::Always {
                 self.release(sh.written_offset.load(Ordering::Acquire));
             }
-            if (self.sync_due() || stop) && self.sync().is_err() {
+            let wanted = lock(&sh.batch).sync_wanted > sh.durable_offset.load(Ordering::Acquire);
+            if (self.sync_due() || stop || wanted) && self.sync().is_err() {
                 return;
             }
             if stop {

@@ -64,10 +64,15 @@ fn wait_durable(w: &LogWriter, rx: &mpsc::Receiver<u64>, offset: u64) {
 
 fn recovered_offsets(fs: &SimFs) -> (Vec<u64>, crate::storage::recovery::Recovered) {
     let mut seen = Vec::new();
-    let r = recover(fs, Path::new(DIR), &Options { payload_max_bytes: 1 << 20, load_truncated: true }, &mut |rec| {
-        seen.push(rec.offset);
-        Ok(())
-    })
+    let r = recover(
+        fs,
+        Path::new(DIR),
+        &Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None },
+        &mut |rec| {
+            seen.push(rec.offset);
+            Ok(())
+        },
+    )
     .unwrap();
     (seen, r)
 }

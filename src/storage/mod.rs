@@ -5,6 +5,8 @@
 //!   failed fsync, a full disk).
 //! - `segment`, `record`: the log's byte format (docs/format/log.md).
 
+pub mod codec;
+pub mod compactor;
 pub mod fuzz;
 pub mod io;
 pub mod log_reader;
@@ -13,3 +15,4 @@ pub mod record;
 pub mod recovery;
 pub mod segment;
 pub mod sim;
+pub mod snapshot;

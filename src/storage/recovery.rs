@@ -19,6 +19,12 @@ pub struct Options {
     pub payload_max_bytes: u64,
     /// `aof-load-truncated`: truncate an unsynced tail (yes, the default) or refuse to start.
     pub load_truncated: bool,
+    /// The offset of the snapshot recovery starts from (0: none). Segments wholly before it
+    /// are not read, records before it are checked but not applied, and the log must reach
+    /// it exactly.
+    pub from_offset: u64,
+    /// The snapshot's log id: every segment read must carry it.
+    pub log_id: Option<u64>,
 }
 
 /// A segment that recovery kept, and where its records end.
@@ -88,7 +94,20 @@ pub fn recover(
     };
     let mut bases: Vec<u64> = names.iter().filter_map(|n| segment::parse_file_name(n)).collect();
     bases.sort_unstable();
-    let mut out = Recovered::default();
+    // Segments that end at or before the snapshot's offset hold nothing to replay.
+    let from = opts.from_offset;
+    let skip = bases.windows(2).take_while(|w| w[1] <= from).count();
+    let bases = &bases[skip..];
+    if let Some(&first) = bases.first() {
+        if first > from {
+            let path = dir.join(segment::file_name(first));
+            let what = if from == 0 { "the log's start".to_string() } else { format!("the snapshot at offset {from}") };
+            return Err(refuse('K', &path, Some(first), format!("missing log between {what} and offset {first}")));
+        }
+    }
+    let mut out = Recovered { log_id: opts.log_id, end_offset: from, ..Recovered::default() };
+    // Whether a record boundary (or the log's end) falls exactly at `from`.
+    let mut from_seen = from == 0 || bases.is_empty();
     let mut bytes = Vec::new();
     for (i, &base) in bases.iter().enumerate() {
         let last = i + 1 == bases.len();
@@ -110,9 +129,13 @@ pub fn recover(
                 return Err(refuse(case, &path, Some(base), reason));
             }
         };
-        check_header(&header, base, &path, &out)?;
+        check_header(&header, base, &path, &out, i == 0)?;
         out.log_id = Some(header.log_id);
         let stop = scan(&bytes, header.log_id, base, opts.payload_max_bytes, |_, rec| {
+            if rec.offset < from {
+                return Ok(());
+            }
+            from_seen |= rec.offset == from;
             out.records += 1;
             apply(rec)
         })
@@ -143,13 +166,23 @@ pub fn recover(
             }
         };
         out.end_offset = offset_at(base, end_pos);
+        from_seen |= out.end_offset == from;
         out.segments.push(SegmentMeta { base_offset: base, path, end_pos });
+    }
+    if !from_seen {
+        let path = out.segments.last().map_or_else(|| dir.to_path_buf(), |s| s.path.clone());
+        let why = if out.end_offset < from {
+            format!("the log ends at offset {}, before the snapshot's offset {from}", out.end_offset)
+        } else {
+            format!("no record starts at the snapshot's offset {from}")
+        };
+        return Err(refuse('J', &path, Some(from), why));
     }
     Ok(out)
 }
 
 /// Cases F, G, H: a header that contradicts its name or the segments before it.
-fn check_header(h: &SegmentHeader, base: u64, path: &Path, so_far: &Recovered) -> Result<(), RecoveryError> {
+fn check_header(h: &SegmentHeader, base: u64, path: &Path, so_far: &Recovered, first: bool) -> Result<(), RecoveryError> {
     if h.base_offset != base {
         return Err(refuse('G', path, Some(base), format!("the header says the segment starts at offset {}", h.base_offset)));
     }
@@ -157,7 +190,7 @@ fn check_header(h: &SegmentHeader, base: u64, path: &Path, so_far: &Recovered) -
         if h.log_id != id {
             return Err(refuse('H', path, Some(base), format!("segment of another log (log id {:016x}, expected {id:016x})", h.log_id)));
         }
-        if base != so_far.end_offset {
+        if !first && base != so_far.end_offset {
             let what = if base > so_far.end_offset { "missing log between" } else { "segments overlap between" };
             return Err(refuse('F', path, Some(base), format!("{what} offsets {} and {base}", so_far.end_offset)));
         }
@@ -173,7 +206,7 @@ mod tests {
     use crate::storage::sim::SimFs;
 
     const ID: u64 = 7;
-    const OPTS: Options = Options { payload_max_bytes: 1 << 20, load_truncated: true };
+    const OPTS: Options = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None };
 
     /// Writes segments of `per` records each; every record claims durability up to itself
     /// minus `lag`. Returns the (path, pos, offset) of every record.
@@ -365,7 +398,7 @@ mod every_byte {
             ends.push(seg.len());
         }
         let first = ends[ends.len() - 65];
-        let opts = Options { payload_max_bytes: 1 << 20, load_truncated: true };
+        let opts = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None };
         let dir = Path::new("/x/log");
         for cut in first..=seg.len() {
             let whole = ends.iter().filter(|&&e| e <= cut).count() as u64;

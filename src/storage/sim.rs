@@ -36,6 +36,10 @@ pub struct Faults {
     /// `crash` also flips one random bit in the unsynced tail of each file that keeps some
     /// of it: a sector that reached the disk garbled.
     pub crash_flips_bits: bool,
+    /// `Some(n)`: the power goes out after `n` more changing operations (writes, syncs,
+    /// creates, renames, removes, directory syncs): from then on every one fails with EIO
+    /// and changes nothing, until `crash`. Lets a test cut a protocol at every step.
+    pub power_cut_after_ops: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +62,8 @@ struct State {
     syncs: u64,
     /// Bumped by `crash`: handles opened before it fail, as the process that held them died.
     generation: u64,
+    /// The power is out (`Faults::power_cut_after_ops` ran down).
+    cut: bool,
 }
 
 impl State {
@@ -71,6 +77,22 @@ impl State {
 
     fn used_bytes(&self) -> u64 {
         self.names.values().collect::<BTreeSet<_>>().iter().map(|&&i| self.inodes[i].data.len() as u64).sum()
+    }
+
+    /// Every changing operation passes here first: it fails once the power is cut.
+    fn change(&mut self) -> io::Result<()> {
+        if let Some(n) = self.faults.power_cut_after_ops {
+            if n == 0 {
+                self.cut = true;
+                self.faults.power_cut_after_ops = None;
+            } else {
+                self.faults.power_cut_after_ops = Some(n - 1);
+            }
+        }
+        if self.cut {
+            return Err(io::Error::from_raw_os_error(libc::EIO));
+        }
+        Ok(())
     }
 
     fn inode_of(&self, path: &Path) -> io::Result<usize> {
@@ -115,6 +137,7 @@ impl SimFs {
             faults: Faults::default(),
             syncs: 0,
             generation: 0,
+            cut: false,
         };
         Self { state: Arc::new(Mutex::new(state)) }
     }
@@ -136,6 +159,7 @@ impl SimFs {
     pub fn crash(&self) {
         let mut st = self.lock();
         st.generation += 1;
+        st.cut = false;
         let durable = st.durable_names.clone();
         st.names = durable;
         st.locks.clear();
@@ -177,6 +201,11 @@ impl SimFs {
             ino.synced = out;
             ino.poisoned_pages.clear();
         }
+    }
+
+    /// Whether the power is out (see `Faults::power_cut_after_ops`).
+    pub fn is_cut(&self) -> bool {
+        self.lock().cut
     }
 
     /// Bytes the files hold now (what `Faults::space_bytes` is compared with).
@@ -229,6 +258,7 @@ impl LogFile for SimFile {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, "file opened read-only"));
         }
         let mut st = self.live()?;
+        st.change()?;
         let pos = usize::try_from(pos).map_err(|_| io::Error::other("offset too large"))?;
         let mut n = buf.len();
         if st.faults.short_writes && n > 1 {
@@ -270,6 +300,7 @@ impl LogFile for SimFile {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         let mut st = self.live()?;
+        st.change()?;
         if let Some(n) = st.faults.fail_sync_after {
             if n == 0 {
                 st.faults.fail_sync_after = None;
@@ -295,6 +326,7 @@ impl LogFile for SimFile {
 
     fn set_len(&self, len: u64) -> io::Result<()> {
         let mut st = self.live()?;
+        st.change()?;
         let len = usize::try_from(len).map_err(|_| io::Error::other("length too large"))?;
         st.inodes[self.inode].data.resize(len, 0);
         Ok(())
@@ -302,6 +334,7 @@ impl LogFile for SimFile {
 
     fn allocate(&self, len: u64) -> io::Result<()> {
         let mut st = self.live()?;
+        st.change()?;
         let len = usize::try_from(len).map_err(|_| io::Error::other("length too large"))?;
         let growth = len.saturating_sub(st.inodes[self.inode].data.len()) as u64;
         if st.faults.space_bytes.is_some_and(|space| growth > space.saturating_sub(st.used_bytes())) {
@@ -344,6 +377,7 @@ impl Fs for SimFs {
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn LogFile>> {
         let mut st = self.lock();
+        st.change()?;
         st.check_dir(path)?;
         if st.names.contains_key(path) {
             return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists", path.display())));
@@ -377,6 +411,7 @@ impl Fs for SimFs {
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         let mut st = self.lock();
+        st.change()?;
         st.check_dir(to)?;
         let inode = st.inode_of(from)?;
         st.names.remove(from);
@@ -386,6 +421,7 @@ impl Fs for SimFs {
 
     fn remove(&self, path: &Path) -> io::Result<()> {
         let mut st = self.lock();
+        st.change()?;
         st.inode_of(path)?;
         st.names.remove(path);
         Ok(())
@@ -393,6 +429,7 @@ impl Fs for SimFs {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut st = self.lock();
+        st.change()?;
         let in_dir = |p: &PathBuf| p.parent() == Some(dir);
         st.durable_names.retain(|p, _| !in_dir(p));
         let current: Vec<(PathBuf, usize)> = st.names.iter().filter(|(p, _)| in_dir(p)).map(|(p, &i)| (p.clone(), i)).collect();

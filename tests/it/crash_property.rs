@@ -21,7 +21,11 @@ fn server(fs: &SimFs) -> Server {
 
 fn step() -> impl Strategy<Value = Step> {
     let cmd = (any::<u8>(), 0usize..4, 0u16..300).prop_map(|(k, i, v)| command(k, i, v));
-    (proptest::collection::vec(cmd, 1..4), any::<bool>(), 0u8..4).prop_map(|(cmds, wait, multi)| step_of(cmds, wait, multi == 0))
+    (proptest::collection::vec(cmd, 1..4), any::<bool>(), 0u8..4, 0u8..6).prop_map(|(cmds, wait, multi, snap)| {
+        let mut s = step_of(cmds, wait, multi == 0);
+        s.snapshot = snap == 0;
+        s
+    })
 }
 
 proptest! {
@@ -30,8 +34,8 @@ proptest! {
     #[test]
     fn recovered_state_is_a_prefix_holding_every_acknowledged_write(
         seed in any::<u64>(),
-        history in proptest::collection::vec(step(), 1..40),
-        crash_at in 0usize..40,
+        history in proptest::collection::vec(step(), 1..150),
+        crash_at in 0usize..150,
     ) {
         check(seed, &history, crash_at).map_err(TestCaseError::fail)?;
     }
@@ -156,7 +160,7 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         // Replay by hand with the clock an hour ahead of every record's own time.
         let mut fresh = Server::new(Config::default());
         let replay_slot = fresh.connect("replay".into(), String::new(), -1);
-        let opts = keel::storage::recovery::Options { payload_max_bytes: 1 << 30, load_truncated: false };
+        let opts = keel::storage::recovery::Options { payload_max_bytes: 1 << 30, load_truncated: false, from_offset: 0, log_id: None };
         keel::storage::recovery::recover(&fs, std::path::Path::new("/data/log"), &opts, &mut |rec| {
             let later = i64::try_from(rec.timestamp_ms).unwrap() + 3_600_000;
             for e in keel::storage::record::decode_effects(rec.payload).unwrap() {

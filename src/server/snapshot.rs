@@ -1,0 +1,118 @@
+//! The background snapshot driver: a task on the executor's thread that starts snapshots
+//! (BGSAVE, BGREWRITEAOF, the automatic triggers), walks the capture in short slices between
+//! other tasks, and feeds the raw blocks to the compactor thread.
+//!
+//! Latency: a slice lasts at most `STEP_BUDGET`, then the task yields, so every connection
+//! with a ready command runs before the next slice; a client waits for at most one slice.
+//! The compactor's queue is bounded; when it is full the walk pauses (the write hooks do
+//! not: a command never waits for the disk), which bounds the memory a snapshot takes.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::Duration;
+
+use crate::executor::{unix_ms, Server};
+use crate::storage::compactor::Msg;
+
+/// Longest walk slice between two yields.
+pub const STEP_BUDGET: Duration = Duration::from_micros(250);
+
+/// How often the automatic triggers are looked at.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// Pause of a walk that the compactor cannot keep up with.
+const BACKPRESSURE_PAUSE: Duration = Duration::from_millis(1);
+
+pub async fn run(srv: Rc<RefCell<Server>>) {
+    let (wake, done) = {
+        let s = srv.borrow();
+        (s.snapshots.wake.clone(), s.snapshots.done.clone())
+    };
+    loop {
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(CHECK_EVERY) => {}
+        }
+        {
+            let mut s = srv.borrow_mut();
+            if s.shutdown.is_some() {
+                return;
+            }
+            // BGSAVE and BGREWRITEAOF start their snapshot themselves; the rest start here.
+            if s.snapshots.running.is_none() {
+                let Some(kind) = s.snapshot_due(unix_ms()) else { continue };
+                s.snapshots.scheduled = None;
+                let d = done.clone();
+                if s.snapshot_start_background(kind, Box::new(move || d.notify_one())).is_err() {
+                    continue;
+                }
+            }
+        }
+        drive(&srv, &done).await;
+    }
+}
+
+/// Walks the running capture to its end, then waits for the compactor's outcome.
+async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
+    let Some(tx) = srv.borrow().snapshots.running.as_ref().and_then(|r| r.thread.as_ref()).map(|t| t.tx.clone()) else { return };
+    let mut rest = loop {
+        let (walked, full) = {
+            let mut s = srv.borrow_mut();
+            let walked = s.snapshot_step(STEP_BUDGET);
+            let full = forward(&mut s, &tx);
+            (walked, full)
+        };
+        if walked {
+            // The image is complete: the write hooks are off from here on.
+            let (dbs, last) = srv.borrow_mut().snapshot_end();
+            let mut rest: VecDeque<Msg> = last.into_iter().map(|(raw, keys)| Msg::Block(raw, keys)).collect();
+            rest.push_back(Msg::Finish(dbs));
+            break rest;
+        }
+        if full {
+            tokio::time::sleep(BACKPRESSURE_PAUSE).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
+    };
+    while let Some(m) = rest.pop_front() {
+        match tx.try_send(m) {
+            Ok(()) => {}
+            Err(TrySendError::Full(m)) => {
+                rest.push_front(m);
+                tokio::time::sleep(BACKPRESSURE_PAUSE).await;
+            }
+            Err(TrySendError::Disconnected(_)) => break,
+        }
+    }
+    drop(tx);
+    loop {
+        done.notified().await;
+        let mut s = srv.borrow_mut();
+        let outcome = s.snapshots.running.as_ref().and_then(|r| r.thread.as_ref()).and_then(|t| t.result.lock().ok()?.take());
+        if let Some(result) = outcome {
+            s.snapshot_finished(&result);
+            return;
+        }
+    }
+}
+
+/// Sends the ready blocks to the compactor; true if its queue is full (some stay behind).
+fn forward(s: &mut Server, tx: &SyncSender<Msg>) -> bool {
+    let mut blocks = s.snapshot_blocks();
+    while let Some((raw, keys)) = blocks.pop_front() {
+        match tx.try_send(Msg::Block(raw, keys)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(Msg::Block(raw, keys))) => {
+                blocks.push_front((raw, keys));
+                s.snapshot_unsent(blocks);
+                return true;
+            }
+            // The thread left early (it only does after Finish or Abort): drop the blocks.
+            Err(_) => return false,
+        }
+    }
+    false
+}

@@ -1,0 +1,303 @@
+//! The value encoding shared by snapshots and DUMP/RESTORE: Redis's RDB object encoding, so
+//! a DUMP payload moves between Keel and Redis in both directions (docs/format/snapshot.md,
+//! "Values").
+//!
+//! - Lengths use RDB's length encoding: `00xxxxxx` (6 bits), `01xxxxxx xxxxxxxx` (14 bits,
+//!   big-endian), `0x80` + 4 bytes big-endian, `0x81` + 8 bytes big-endian.
+//! - A string is a length and its bytes, or `11xxxxxx` for a special form: an integer in 1, 2
+//!   or 4 little-endian bytes (`0xC0`..`0xC2`), or an LZF-compressed string (`0xC3`, read but
+//!   never written: zstd compresses whole snapshot blocks).
+//! - A value is a type byte (`0` = string; later types add RDB's numbers) and its payload.
+//!
+//! Decoding never trusts a length: every read is bounds-checked and an announced length is
+//! compared with the bytes left before anything is allocated.
+
+use crate::db::value::{Str, Value};
+use crate::util::num::parse_i64;
+
+/// RDB type numbers (a number is never reused).
+pub const TYPE_STRING: u8 = 0;
+
+const ENC_INT8: u8 = 0;
+const ENC_INT16: u8 = 1;
+const ENC_INT32: u8 = 2;
+const ENC_LZF: u8 = 3;
+
+pub fn put_len(out: &mut Vec<u8>, n: u64) {
+    if n < 1 << 6 {
+        out.push(n as u8);
+    } else if n < 1 << 14 {
+        out.push(0x40 | (n >> 8) as u8);
+        out.push(n as u8);
+    } else if let Ok(n32) = u32::try_from(n) {
+        out.push(0x80);
+        out.extend_from_slice(&n32.to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// Writes a string, as an integer when Redis would (`rdbTryIntegerEncoding`: a canonical
+/// decimal that fits in 32 bits).
+pub fn put_string(out: &mut Vec<u8>, b: &[u8]) {
+    if b.len() <= 11 {
+        if let Some(n) = parse_i64(b) {
+            if put_int(out, n) {
+                return;
+            }
+        }
+    }
+    put_len(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// An integer in RDB's special encodings; false if it needs more than 32 bits.
+fn put_int(out: &mut Vec<u8>, n: i64) -> bool {
+    if let Ok(v) = i8::try_from(n) {
+        out.extend_from_slice(&[0xC0 | ENC_INT8, v as u8]);
+    } else if let Ok(v) = i16::try_from(n) {
+        out.push(0xC0 | ENC_INT16);
+        out.extend_from_slice(&v.to_le_bytes());
+    } else if let Ok(v) = i32::try_from(n) {
+        out.push(0xC0 | ENC_INT32);
+        out.extend_from_slice(&v.to_le_bytes());
+    } else {
+        return false;
+    }
+    true
+}
+
+fn put_str_value(out: &mut Vec<u8>, s: &Str) {
+    match s {
+        Str::Int(n) if put_int(out, *n) => {}
+        other => put_string(out, &other.as_bytes()),
+    }
+}
+
+/// Writes a value: its type byte, then its payload.
+pub fn put_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Str(s) => {
+            out.push(TYPE_STRING);
+            put_str_value(out, s);
+        }
+    }
+}
+
+/// A bounds-checked reader over encoded bytes.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pub pos: usize,
+}
+
+pub type DecodeResult<T> = Result<T, String>;
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub fn take(&mut self, n: usize) -> DecodeResult<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(format!("{n} bytes announced at byte {}, {} left", self.pos, self.remaining()));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub fn u8(&mut self) -> DecodeResult<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn i64_le(&mut self) -> DecodeResult<i64> {
+        let b = self.take(8)?;
+        Ok(i64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    /// A length, or Err for a special string form (callers of `len` never expect one).
+    fn len_or_special(&mut self) -> DecodeResult<Result<u64, u8>> {
+        let first = self.u8()?;
+        Ok(match first >> 6 {
+            0 => Ok(u64::from(first & 0x3F)),
+            1 => Ok(u64::from(first & 0x3F) << 8 | u64::from(self.u8()?)),
+            2 if first == 0x80 => Ok(u64::from(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))),
+            2 if first == 0x81 => Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes"))),
+            2 => return Err(format!("unknown length encoding {first:#04x} at byte {}", self.pos - 1)),
+            _ => Err(first & 0x3F),
+        })
+    }
+
+    pub fn length(&mut self) -> DecodeResult<u64> {
+        self.len_or_special()?.map_err(|e| format!("a length expected, found the special encoding {e}"))
+    }
+
+    /// A length that must fit in the bytes left (each unit at least one byte).
+    pub fn bounded_len(&mut self) -> DecodeResult<usize> {
+        let n = self.length()?;
+        usize::try_from(n).ok().filter(|&n| n <= self.remaining()).ok_or_else(|| format!("length {n} past the end of the data"))
+    }
+
+    /// A string; integers come back as their decimal text.
+    pub fn string(&mut self) -> DecodeResult<Vec<u8>> {
+        match self.string_or_int()? {
+            StrOrInt::Bytes(b) => Ok(b),
+            StrOrInt::Int(n) => {
+                let mut v = Vec::new();
+                crate::util::num::fmt_i64(n, &mut v);
+                Ok(v)
+            }
+        }
+    }
+
+    fn string_or_int(&mut self) -> DecodeResult<StrOrInt> {
+        match self.len_or_special()? {
+            Ok(n) => {
+                let n = usize::try_from(n).map_err(|_| "string length overflows".to_string())?;
+                Ok(StrOrInt::Bytes(self.take(n)?.to_vec()))
+            }
+            Err(ENC_INT8) => Ok(StrOrInt::Int(i64::from(self.u8()? as i8))),
+            Err(ENC_INT16) => Ok(StrOrInt::Int(i64::from(i16::from_le_bytes(self.take(2)?.try_into().expect("2 bytes"))))),
+            Err(ENC_INT32) => Ok(StrOrInt::Int(i64::from(i32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes"))))),
+            Err(ENC_LZF) => {
+                let clen = self.bounded_len()?;
+                let len = usize::try_from(self.length()?).map_err(|_| "LZF length overflows".to_string())?;
+                let packed = self.take(clen)?;
+                Ok(StrOrInt::Bytes(lzf_decompress(packed, len)?))
+            }
+            Err(e) => Err(format!("unknown string encoding {e}")),
+        }
+    }
+
+    /// A value: type byte and payload.
+    pub fn value(&mut self) -> DecodeResult<Value> {
+        let at = self.pos;
+        match self.u8()? {
+            TYPE_STRING => Ok(Value::Str(match self.string_or_int()? {
+                StrOrInt::Int(n) => Str::Int(n),
+                StrOrInt::Bytes(b) => Str::from_bytes(&b),
+            })),
+            t => Err(format!("unknown value type {t} at byte {at}")),
+        }
+    }
+}
+
+enum StrOrInt {
+    Bytes(Vec<u8>),
+    Int(i64),
+}
+
+/// LZF decompression (liblzf's format, which Redis writes for strings over 20 bytes with
+/// rdbcompression on): literal runs `000LLLLL` + L+1 bytes; back references `LLLooooo
+/// oooooooo` (length L+2, or 7 + next byte + 2 when L is 7) copying from `offset + 1` bytes
+/// back.
+pub fn lzf_decompress(input: &[u8], len: usize) -> DecodeResult<Vec<u8>> {
+    // The output length is announced: refuse absurd ones before allocating (LZF expands at
+    // most ~264x per control byte pair; a 4 GiB claim from a 10-byte input is a lie).
+    if len > input.len().saturating_mul(300).max(64) {
+        return Err("LZF length does not match its data".into());
+    }
+    let bad = || "invalid LZF data".to_string();
+    let mut out = Vec::with_capacity(len);
+    let mut i = 0;
+    while i < input.len() {
+        let ctrl = usize::from(input[i]);
+        i += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            let lit = input.get(i..i + run).ok_or_else(bad)?;
+            out.extend_from_slice(lit);
+            i += run;
+        } else {
+            let mut n = ctrl >> 5;
+            if n == 7 {
+                n += usize::from(*input.get(i).ok_or_else(bad)?);
+                i += 1;
+            }
+            n += 2;
+            let back = ((ctrl & 0x1F) << 8) + usize::from(*input.get(i).ok_or_else(bad)?) + 1;
+            i += 1;
+            let from = out.len().checked_sub(back).ok_or_else(bad)?;
+            for k in 0..n {
+                let b = out[from + k];
+                out.push(b);
+            }
+        }
+        if out.len() > len {
+            return Err(bad());
+        }
+    }
+    if out.len() != len {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(v: &Value) -> Value {
+        let mut b = Vec::new();
+        put_value(&mut b, v);
+        let mut r = Reader::new(&b);
+        let got = r.value().unwrap();
+        assert_eq!(r.remaining(), 0);
+        got
+    }
+
+    #[test]
+    fn lengths_follow_rdb() {
+        for (n, want) in [
+            (5u64, vec![5u8]),
+            (300, vec![0x41, 0x2C]),
+            (70_000, vec![0x80, 0, 1, 0x11, 0x70]),
+            (1 << 33, vec![0x81, 0, 0, 0, 2, 0, 0, 0, 0]),
+        ] {
+            let mut b = Vec::new();
+            put_len(&mut b, n);
+            assert_eq!(b, want, "{n}");
+            assert_eq!(Reader::new(&b).length().unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn strings_and_integers() {
+        let mut b = Vec::new();
+        put_string(&mut b, b"-5");
+        put_string(&mut b, b"1000");
+        put_string(&mut b, b"100000");
+        put_string(&mut b, b"007");
+        put_string(&mut b, b"12345678901");
+        assert_eq!(&b[..8], &[0xC0, 0xFB, 0xC1, 0xE8, 0x03, 0xC2, 0xA0, 0x86]);
+        let mut r = Reader::new(&b);
+        for want in ["-5", "1000", "100000", "007", "12345678901"] {
+            assert_eq!(r.string().unwrap(), want.as_bytes());
+        }
+        for v in [Str::Int(i64::MIN), Str::Int(42), Str::from_bytes(b"hello"), Str::from_bytes(&[7u8; 300]), Str::raw(b"12".to_vec())] {
+            let got = round(&Value::Str(v.clone()));
+            assert_eq!(got, Value::Str(Str::from_bytes(&v.as_bytes())));
+        }
+    }
+
+    #[test]
+    fn lzf_reads_back_references() {
+        // "aaaaaaaaaa": literal 'a', then a back reference of 9 bytes at distance 1.
+        let packed = [0u8, b'a', (7 << 5), 0, 0];
+        assert_eq!(lzf_decompress(&packed, 10).unwrap(), b"aaaaaaaaaa");
+        assert!(lzf_decompress(&packed, 11).is_err());
+        assert!(lzf_decompress(&[0x20, 5], 3).is_err(), "reference before the start");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for b in [&[][..], &[0x80, 1], &[0, 5, b'a'], &[0, 0xC4], &[9], &[0, 0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]] {
+            assert!(Reader::new(b).value().is_err(), "{b:?}");
+        }
+    }
+}

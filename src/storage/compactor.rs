@@ -1,0 +1,226 @@
+//! The snapshot compactor: turns the raw blocks a capture produces into a durable snapshot
+//! file, then retires what the new snapshot makes unnecessary. It runs on its own thread
+//! (`spawn`) for BGSAVE and the automatic triggers, or inline for SAVE and in tests.
+//!
+//! The protocol, each step crash-safe (docs/format/snapshot.md, "Taking a snapshot"):
+//! 1. write blocks, index and trailer to `<name>.snap.tmp`, fdatasync it;
+//! 2. wait until the log is durable past the snapshot's offset (so the log never ends before
+//!    a snapshot that recovery may load);
+//! 3. rename to `<name>.snap`, fsync the directory: the snapshot now exists;
+//! 4. delete snapshots beyond the newest `retain`, then, oldest first, the segments wholly
+//!    before the oldest snapshot kept, and fsync the directory. Deleting oldest first keeps
+//!    the remaining log contiguous if a crash interrupts it.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::io::Fs;
+use super::log_writer::LogSync;
+use super::segment;
+use super::snapshot::{self, DbCount, Header, Writer};
+
+/// How long step 2 may wait for the log.
+const LOG_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A finished snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub keys: u64,
+    pub log_offset: u64,
+    pub removed_snapshots: usize,
+    pub removed_segments: usize,
+}
+
+/// One snapshot being written.
+pub struct Job {
+    fs: Arc<dyn Fs>,
+    dir: PathBuf,
+    seq: u64,
+    retain: usize,
+    log: Option<LogSync>,
+    log_offset: u64,
+    writer: Result<Writer, String>,
+}
+
+impl Job {
+    /// Creates the temporary file (on the compactor's thread: file I/O stays off the
+    /// executor).
+    pub fn new(fs: Arc<dyn Fs>, dir: &Path, header: Header, seq: u64, retain: usize, log: Option<LogSync>) -> Self {
+        let writer = Writer::create(fs.clone(), dir, header, seq).map_err(|e| format!("cannot create the snapshot file: {e}"));
+        Job { fs, dir: dir.to_path_buf(), seq, retain, log, log_offset: header.log_offset, writer }
+    }
+
+    pub fn block(&mut self, raw: &[u8], keys: u32) {
+        if let Ok(w) = &mut self.writer {
+            if let Err(e) = w.write_block(raw, keys) {
+                self.writer = Err(format!("writing the snapshot failed: {e}"));
+            }
+        }
+    }
+
+    /// Steps 1 to 4.
+    pub fn finish(self, dbs: &[DbCount]) -> Result<Done, String> {
+        let mut w = self.writer?;
+        let keys = w.keys();
+        let file_bytes = match w.finish(dbs) {
+            Ok(n) => n,
+            Err(e) => {
+                w.abort();
+                return Err(format!("writing the snapshot failed: {e}"));
+            }
+        };
+        if let Some(log) = &self.log {
+            if let Err(e) = log.sync_to(self.log_offset, LOG_SYNC_TIMEOUT) {
+                w.abort();
+                return Err(format!("the log could not be made durable up to the snapshot: {e}"));
+            }
+        }
+        let path = w.commit(self.seq).map_err(|e| format!("publishing the snapshot failed: {e}"))?;
+        let (removed_snapshots, removed_segments) = prune(self.fs.as_ref(), &self.dir, self.retain)
+            .map_err(|e| format!("the snapshot is saved, but removing old files failed: {e}"))?;
+        Ok(Done { path, file_bytes, keys, log_offset: self.log_offset, removed_snapshots, removed_segments })
+    }
+
+    /// Gives up and removes the temporary file.
+    pub fn abort(self) {
+        if let Ok(w) = self.writer {
+            w.abort();
+        }
+    }
+}
+
+/// The snapshots in `dir`, oldest first: (offset, sequence, file name).
+pub fn list_snapshots(fs: &dyn Fs, dir: &Path) -> std::io::Result<Vec<(u64, u64, String)>> {
+    let mut v: Vec<(u64, u64, String)> =
+        fs.list(dir)?.into_iter().filter_map(|n| snapshot::parse_file_name(&n).map(|(o, s)| (o, s, n))).collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The sequence number for the next snapshot.
+pub fn next_seq(fs: &dyn Fs, dir: &Path) -> u64 {
+    list_snapshots(fs, dir).ok().and_then(|v| v.iter().map(|s| s.1).max()).map_or(1, |m| m + 1)
+}
+
+/// Step 4: keeps the newest `retain` snapshots (at least 2: the newest and its fallback) and
+/// the segments from the oldest kept one on; returns (snapshots removed, segments removed).
+/// With a single snapshot every segment stays: the whole log is its fallback.
+pub fn prune(fs: &dyn Fs, dir: &Path, retain: usize) -> std::io::Result<(usize, usize)> {
+    let snaps = list_snapshots(fs, dir)?;
+    let excess = snaps.len().saturating_sub(retain.max(2));
+    for (_, _, name) in &snaps[..excess] {
+        fs.remove(&dir.join(name))?;
+    }
+    let kept = &snaps[excess..];
+    let mut removed_segments = 0;
+    if kept.len() >= 2 {
+        let cutoff = kept[0].0;
+        let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
+        bases.sort_unstable();
+        // A segment's records end where the next segment begins; the last one is active.
+        for w in bases.windows(2) {
+            if w[1] > cutoff {
+                break;
+            }
+            fs.remove(&dir.join(segment::file_name(w[0])))?;
+            removed_segments += 1;
+        }
+    }
+    if excess > 0 || removed_segments > 0 {
+        fs.sync_dir(dir)?;
+    }
+    Ok((excess, removed_segments))
+}
+
+/// Removes temporary files of snapshots a crash interrupted.
+pub fn remove_temp_files(fs: &dyn Fs, dir: &Path) -> std::io::Result<usize> {
+    let mut n = 0;
+    for name in fs.list(dir)? {
+        if snapshot::is_temp_name(&name) {
+            fs.remove(&dir.join(&name))?;
+            n += 1;
+        }
+    }
+    if n > 0 {
+        fs.sync_dir(dir)?;
+    }
+    Ok(n)
+}
+
+/// What the executor sends the compactor thread.
+pub enum Msg {
+    Block(Vec<u8>, u32),
+    Finish(Vec<DbCount>),
+    Abort,
+}
+
+/// A compactor thread working on one job.
+pub struct Thread {
+    pub tx: SyncSender<Msg>,
+    /// The outcome, once there is one; `on_done` is called after it is set.
+    pub result: Arc<Mutex<Option<Result<Done, String>>>>,
+}
+
+/// Starts a thread that builds `job`'s file from the blocks it is sent. `queue` bounds the
+/// blocks in flight (memory); `on_done` runs on the thread when the outcome is known.
+pub fn spawn(make_job: Box<dyn FnOnce() -> Job + Send>, queue: usize, on_done: Box<dyn Fn() + Send>) -> std::io::Result<Thread> {
+    let (tx, rx) = sync_channel(queue);
+    let result = Arc::new(Mutex::new(None));
+    let r = result.clone();
+    std::thread::Builder::new().name("keel-snapshot".into()).spawn(move || {
+        let outcome = serve(make_job(), &rx);
+        *r.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
+        on_done();
+    })?;
+    Ok(Thread { tx, result })
+}
+
+fn serve(mut job: Job, rx: &Receiver<Msg>) -> Result<Done, String> {
+    loop {
+        match rx.recv() {
+            Ok(Msg::Block(raw, keys)) => job.block(&raw, keys),
+            Ok(Msg::Finish(dbs)) => return job.finish(&dbs),
+            Ok(Msg::Abort) | Err(_) => {
+                job.abort();
+                return Err("the snapshot was abandoned".into());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::io::write_all_at;
+    use crate::storage::sim::SimFs;
+
+    fn touch(fs: &SimFs, p: &Path) {
+        let f = fs.create(p).unwrap();
+        write_all_at(f.as_ref(), 0, b"x").unwrap();
+    }
+
+    #[test]
+    fn prune_keeps_the_fallback_and_its_log() {
+        let fs = SimFs::new(3);
+        let dir = Path::new("/d");
+        fs.create_dir_all(dir).unwrap();
+        for base in [0u64, 100, 200, 300] {
+            touch(&fs, &dir.join(segment::file_name(base)));
+        }
+        for (o, s) in [(50, 1), (210, 2), (250, 3)] {
+            touch(&fs, &dir.join(snapshot::file_name(o, s)));
+        }
+        assert_eq!(prune(&fs, dir, 2).unwrap(), (1, 2));
+        let left = fs.list(dir).unwrap();
+        let mut want = vec![segment::file_name(200), segment::file_name(300), snapshot::file_name(210, 2), snapshot::file_name(250, 3)];
+        want.sort();
+        assert_eq!(left, want);
+        // Never fewer than two: the newest and its fallback.
+        assert_eq!(prune(&fs, dir, 1).unwrap(), (0, 0));
+        assert_eq!(next_seq(&fs, dir), 4);
+    }
+}

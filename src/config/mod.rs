@@ -85,6 +85,10 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
     /// Redis's save points: (seconds, changes).
     pub save_points: Vec<(i64, u64)>,
+    pub server_cpulist: String,
+    pub bio_cpulist: String,
+    pub bgsave_cpulist: String,
+    pub aof_rewrite_cpulist: String,
 }
 
 impl Default for Config {
@@ -128,6 +132,10 @@ impl Default for Config {
             auto_aof_rewrite_percentage: 0,
             auto_aof_rewrite_min_size: 0,
             save_points: Vec::new(),
+            server_cpulist: String::new(),
+            bio_cpulist: String::new(),
+            bgsave_cpulist: String::new(),
+            aof_rewrite_cpulist: String::new(),
         };
         c.refresh();
         c
@@ -319,6 +327,10 @@ impl Config {
         self.max_recovery_seconds = uint(self, "max-recovery-seconds");
         self.auto_aof_rewrite_percentage = uint(self, "auto-aof-rewrite-percentage");
         self.auto_aof_rewrite_min_size = uint(self, "auto-aof-rewrite-min-size");
+        self.server_cpulist = text(self, "server_cpulist");
+        self.bio_cpulist = text(self, "bio_cpulist");
+        self.bgsave_cpulist = text(self, "bgsave_cpulist");
+        self.aof_rewrite_cpulist = text(self, "aof_rewrite_cpulist");
         let words: Vec<i64> = text(self, "save").split_whitespace().filter_map(|w| w.parse().ok()).collect();
         self.save_points = words.chunks_exact(2).map(|p| (p[0], u64::try_from(p[1]).unwrap_or(0))).collect();
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());

@@ -51,6 +51,8 @@ pub struct Sink {
     pub keys: u64,
     /// The snapshot was abandoned: keep counting and marking, stop producing blocks.
     pub discard: bool,
+    /// Empty block buffers handed back by the compactor.
+    pub pool: Vec<Vec<u8>>,
 }
 
 impl Sink {
@@ -73,7 +75,10 @@ impl Sink {
         if self.block_keys == 0 {
             return;
         }
-        let full = std::mem::replace(&mut self.block, Vec::with_capacity(BLOCK_RAW_BYTES + 4096));
+        // A recycled buffer when there is one: fresh 1 MiB buffers cost page faults (and,
+        // with transparent huge pages, sometimes a compaction) on the executor.
+        let next = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(BLOCK_RAW_BYTES + 4096));
+        let full = std::mem::replace(&mut self.block, next);
         self.ready.push_back((full, self.block_keys));
         self.block_keys = 0;
     }
@@ -94,8 +99,9 @@ pub struct Capture {
     /// Walked detached keyspaces, for the caller to free off the executor.
     pub spent: Vec<Keyspace>,
     pub sink: Sink,
-    /// The longest walk slice so far.
-    pub step_max: Duration,
+    /// The longest walk slice so far: executor CPU time, and wall time.
+    pub step_cpu_max_us: u64,
+    pub step_wall_max: Duration,
 }
 
 impl Capture {
@@ -107,6 +113,7 @@ impl Capture {
             counts: (0..databases).map(|i| DbCount { db: i as u32, keys: 0, volatile: 0 }).collect(),
             keys: 0,
             discard: false,
+            pool: Vec::new(),
         };
         Capture {
             epoch,
@@ -114,7 +121,8 @@ impl Capture {
             detached: Vec::new(),
             spent: Vec::new(),
             sink,
-            step_max: Duration::ZERO,
+            step_cpu_max_us: 0,
+            step_wall_max: Duration::ZERO,
         }
     }
 
@@ -159,8 +167,12 @@ impl Capture {
     /// queue is full. Returns true when everything has been written.
     pub fn step(&mut self, dbs: &mut [Db], budget: Duration) -> bool {
         let start = Instant::now();
+        let cpu = crate::util::sys::thread_cpu_us();
         let done = self.walk(dbs, start + budget);
-        self.step_max = self.step_max.max(start.elapsed());
+        // CPU time is the slice's own cost; wall time also holds any preemption by other
+        // threads or the kernel, which delays commands just as much when no walk runs.
+        self.step_cpu_max_us = self.step_cpu_max_us.max(crate::util::sys::thread_cpu_us().saturating_sub(cpu));
+        self.step_wall_max = self.step_wall_max.max(start.elapsed());
         done
     }
 

@@ -17,16 +17,22 @@ use crate::limits::KEYSPACE_SHARDS;
 
 /// The hash used for every key of every database; seeded once per process.
 #[derive(Clone)]
-pub struct KeyHasher(foldhash::fast::FixedState);
+pub struct KeyHasher(foldhash::fast::FixedState, u64);
 
 impl KeyHasher {
     pub fn new(seed: u64) -> Self {
-        KeyHasher(foldhash::fast::FixedState::with_seed(seed))
+        KeyHasher(foldhash::fast::FixedState::with_seed(seed), seed)
     }
 
     pub fn hash(&self, key: &[u8]) -> u64 {
         use std::hash::BuildHasher;
         self.0.hash_one(key)
+    }
+
+    /// The seed, which snapshots keep: loading with the writer's seed puts the keys of one
+    /// shard next to each other in the file, so inserts fill one small table at a time.
+    pub fn seed(&self) -> u64 {
+        self.1
     }
 }
 
@@ -205,6 +211,19 @@ impl Keyspace {
             }
         }
         out
+    }
+
+    /// Makes room for `n` more keys spread over the shards (a snapshot load knows its counts:
+    /// no table grows while it loads).
+    pub fn reserve(&mut self, n: usize) {
+        if self.shards.is_empty() {
+            self.shards.resize_with(KEYSPACE_SHARDS, Shard::default);
+        }
+        let per = n / KEYSPACE_SHARDS + n / KEYSPACE_SHARDS / 8 + 8;
+        let hasher = &self.hasher;
+        for s in &mut self.shards {
+            s.table.reserve(per, |e| hasher.hash(e.key()));
+        }
     }
 
     /// Bytes held by the tables themselves (entries are counted by the allocator).

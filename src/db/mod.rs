@@ -357,8 +357,8 @@ impl Db {
 
     /// Inserts a key read from a snapshot at start-up: no key event, no expiry check (the
     /// log replay that follows may still use it). False if the key is already there.
-    pub fn load(&mut self, key: &[u8], value: Value, expire_at_ms: Option<i64>) -> bool {
-        let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
+    pub fn load(&mut self, key: &[u8], value: Value, expire_at_ms: Option<i64>, access: u32) -> bool {
+        let mut e = Box::new(Entry::new(key, value, access));
         e.snap_epoch = self.clock.snap_epoch.get();
         e.set_expire_raw(expire_at_ms);
         self.ks.insert(e).is_none()

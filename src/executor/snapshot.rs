@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::Server;
 use crate::db::capture::Capture;
+use crate::db::{Db, KeyHasher, Keyspace};
 use crate::storage::compactor::{self, Done};
 use crate::storage::snapshot::{Checked, DbCount, Header};
 
@@ -60,8 +61,9 @@ pub struct Snapshots {
     pub last_offset: u64,
     pub last_file_bytes: u64,
     pub last_keys: u64,
-    /// Longest executor slice of the last snapshot's walk.
+    /// Longest slice of the last snapshot's walk: executor CPU time, and wall time.
     pub last_step_max_us: u64,
+    pub last_step_wall_max_us: u64,
     /// Sequence number of the next snapshot file.
     pub next_seq: u64,
     /// Unix ms before which automatic triggers wait (after a failure, as Redis waits 5 s).
@@ -111,6 +113,7 @@ impl Server {
             run_id[i] = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("0"), 16).unwrap_or(0);
         }
         let header = Header {
+            key_seed: self.hasher.seed(),
             log_id: self.log_id,
             log_offset: self.written_offset,
             created_ms: u64::try_from(super::unix_ms()).unwrap_or(0),
@@ -146,6 +149,16 @@ impl Server {
         }
     }
 
+    /// Takes back the block buffers the compactor thread is done with.
+    pub fn snapshot_recycle(&mut self) {
+        let Some(t) = self.snapshots.running.as_ref().and_then(|r| r.thread.as_ref()) else { return };
+        if let Some(c) = self.clock.capture.borrow_mut().as_mut() {
+            while let Ok(b) = t.recycled.try_recv() {
+                c.sink.pool.push(b);
+            }
+        }
+    }
+
     /// Keys the capture has written so far.
     pub fn snapshot_keys_done(&self) -> u64 {
         self.clock.capture.borrow().as_ref().map_or(0, |c| c.sink.keys)
@@ -157,7 +170,8 @@ impl Server {
         self.clock.capturing.set(false);
         let mut c = self.clock.capture.borrow_mut().take().expect("a capture is running");
         let counts = c.finish();
-        self.snapshots.last_step_max_us = u64::try_from(c.step_max.as_micros()).unwrap_or(u64::MAX);
+        self.snapshots.last_step_max_us = c.step_cpu_max_us;
+        self.snapshots.last_step_wall_max_us = u64::try_from(c.step_wall_max.as_micros()).unwrap_or(u64::MAX);
         (counts, std::mem::take(&mut c.sink.ready))
     }
 
@@ -179,12 +193,13 @@ impl Server {
                 self.snapshots.last_file_bytes = done.file_bytes;
                 self.snapshots.last_keys = done.keys;
                 crate::log_notice!(
-                    "Snapshot saved: {} keys at log offset {}, {} bytes, in {:.3} s (longest executor slice {} us); removed {} old snapshots and {} log segments",
+                    "Snapshot saved: {} keys at log offset {}, {} bytes, in {:.3} s (longest executor slice {} us of CPU, {} us of wall time); removed {} old snapshots and {} log segments",
                     done.keys,
                     done.log_offset,
                     done.file_bytes,
                     run.started.elapsed().as_secs_f64(),
                     self.snapshots.last_step_max_us,
+                    self.snapshots.last_step_wall_max_us,
                     done.removed_snapshots,
                     done.removed_segments
                 );
@@ -243,8 +258,12 @@ impl Server {
     /// calls `on_done` when it has an outcome.
     pub fn snapshot_start_background(&mut self, kind: Kind, on_done: Box<dyn Fn() + Send>) -> Result<(), String> {
         let header = self.snapshot_begin(kind)?;
+        let cpus = match kind {
+            Kind::Save => self.config.bgsave_cpulist.clone(),
+            Kind::Rewrite => self.config.aof_rewrite_cpulist.clone(),
+        };
         let spawned = self.compactor_job(header).and_then(|make| {
-            compactor::spawn(make, compactor_queue(), on_done).map_err(|e| format!("ERR cannot start the snapshot thread: {e}"))
+            compactor::spawn(make, compactor_queue(), cpus, on_done).map_err(|e| format!("ERR cannot start the snapshot thread: {e}"))
         });
         match spawned {
             Ok(t) => {
@@ -306,12 +325,24 @@ impl Server {
 
     /// Loads a checked snapshot into the (empty) databases; returns the keys loaded.
     pub fn load_snapshot(&mut self, snap: &Checked) -> Result<u64, String> {
+        assert!(self.dbs.iter().all(Db::is_empty), "a snapshot loads into empty databases");
+        // The writer's hash seed: keys then arrive grouped by shard (see `KeyHasher::seed`).
+        self.hasher = KeyHasher::new(snap.summary.header.key_seed);
         let ndbs = self.dbs.len();
+        for db in &mut self.dbs {
+            db.ks = Keyspace::new(self.hasher.clone());
+        }
+        for c in &snap.summary.dbs {
+            let db =
+                self.dbs.get_mut(c.db as usize).ok_or_else(|| format!("the snapshot has database {} but `databases` is {ndbs}", c.db))?;
+            db.ks.reserve(usize::try_from(c.keys).unwrap_or(0));
+        }
+        let access = self.clock.initial_access();
         let dbs = &mut self.dbs;
         snap.for_each_key(&mut |k| {
             let db = dbs.get_mut(k.db).ok_or_else(|| format!("the snapshot has database {} but `databases` is {ndbs}", k.db))?;
-            if !db.load(&k.key, k.value, k.expire_at_ms) {
-                return Err(format!("key {:?} appears twice", String::from_utf8_lossy(&k.key)));
+            if !db.load(k.key, k.value.to_value(), k.expire_at_ms, access) {
+                return Err(format!("key {:?} appears twice", String::from_utf8_lossy(k.key)));
             }
             Ok(())
         })

@@ -86,13 +86,28 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
 fn load_newest_snapshot(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path) -> Result<(Option<Header>, Option<String>), String> {
     let list = compactor::list_snapshots(fs, dir).map_err(|e| format!("Can't list {}: {e}", dir.display()))?;
     let mut damaged: Option<String> = None;
-    for (_, _, name) in list.iter().rev() {
+    for (offset, _, name) in list.iter().rev() {
         let path = dir.join(name);
         let started = std::time::Instant::now();
-        let checked = match snapshot::open(fs, &path) {
+        let checked = snapshot::open(fs, &path).and_then(|c| {
+            if c.summary.header.log_offset == *offset {
+                Ok(c)
+            } else {
+                Err(format!("its name says log offset {offset}, its header {}", c.summary.header.log_offset))
+            }
+        });
+        let checked = match checked {
             Ok(c) => c,
             Err(why) => {
-                log_warning!("Snapshot {} is damaged ({why}); trying an older one", path.display());
+                // Renamed aside, so it neither counts as a fallback when old files are
+                // pruned nor is tried again; kept for the operator.
+                let aside = dir.join(format!("{name}.damaged"));
+                let moved = fs.rename(&path, &aside).and_then(|()| fs.sync_dir(dir));
+                log_warning!(
+                    "Snapshot {} is damaged ({why}); {}; trying an older one",
+                    path.display(),
+                    if moved.is_ok() { format!("renamed to {}", aside.display()) } else { "left in place".to_string() }
+                );
                 damaged.get_or_insert(format!("the newest snapshot {} is damaged: {why}", path.display()));
                 continue;
             }

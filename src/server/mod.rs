@@ -83,6 +83,9 @@ pub fn run(config: Config) -> Result<i32, String> {
 /// `run` with the log on any file system (tests pass a fault-injecting `SimFs` and serve
 /// real sockets from a thread), and optionally without taking over SIGTERM/SIGINT.
 pub fn run_on(config: Config, fs: Arc<dyn Fs>, handle_signals: bool) -> Result<i32, String> {
+    // Threads started from here on inherit the executor's CPUs unless their own list says.
+    crate::util::sys::bind_thread_to(&config.server_cpulist, "the executor (server_cpulist)");
+    crate::util::sys::set_bio_cpulist(&config.bio_cpulist);
     fs.create_dir_all(&config.dir).map_err(|e| format!("Can't create data directory {}: {e}", config.dir.display()))?;
     let listeners = listen(&config)?;
     let pidfile = config.pidfile.clone();

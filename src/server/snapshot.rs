@@ -4,6 +4,11 @@
 //!
 //! Latency: a slice lasts at most `STEP_BUDGET`, then the task yields, so every connection
 //! with a ready command runs before the next slice; a client waits for at most one slice.
+//! While clients are active the walk also takes at most about a fifth of the executor's time
+//! (a slice, then a pause of `BUSY_PAUSE`): a client-bound load leaves the server core idle
+//! between few ready connections, and back-to-back slices would fill those gaps and halve
+//! the load's throughput (measured: SETs at 50 clients fell from 58k/s to 29k/s). When no
+//! command ran since the last slice, slices follow each other at once.
 //! The compactor's queue is bounded; when it is full the walk pauses (the write hooks do
 //! not: a command never waits for the disk), which bounds the memory a snapshot takes.
 
@@ -17,7 +22,10 @@ use crate::executor::{unix_ms, Server};
 use crate::storage::compactor::Msg;
 
 /// Longest walk slice between two yields.
-pub const STEP_BUDGET: Duration = Duration::from_micros(250);
+pub const STEP_BUDGET: Duration = Duration::from_micros(200);
+
+/// Pause after a slice while clients are active: 200 us of walk per 1.2 ms, about 17%.
+const BUSY_PAUSE: Duration = Duration::from_millis(1);
 
 /// How often the automatic triggers are looked at.
 const CHECK_EVERY: Duration = Duration::from_millis(100);
@@ -58,11 +66,11 @@ pub async fn run(srv: Rc<RefCell<Server>>) {
 async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
     let Some(tx) = srv.borrow().snapshots.running.as_ref().and_then(|r| r.thread.as_ref()).map(|t| t.tx.clone()) else { return };
     let mut rest = loop {
-        let (walked, full) = {
+        let (walked, full, commands) = {
             let mut s = srv.borrow_mut();
             let walked = s.snapshot_step(STEP_BUDGET);
             let full = forward(&mut s, &tx);
-            (walked, full)
+            (walked, full, s.stats.commands_processed)
         };
         if walked {
             // The image is complete: the write hooks are off from here on.
@@ -73,8 +81,11 @@ async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
         }
         if full {
             tokio::time::sleep(BACKPRESSURE_PAUSE).await;
-        } else {
-            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::task::yield_now().await;
+        if srv.borrow().stats.commands_processed != commands {
+            tokio::time::sleep(BUSY_PAUSE).await;
         }
     };
     while let Some(m) = rest.pop_front() {
@@ -101,6 +112,7 @@ async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
 
 /// Sends the ready blocks to the compactor; true if its queue is full (some stay behind).
 fn forward(s: &mut Server, tx: &SyncSender<Msg>) -> bool {
+    s.snapshot_recycle();
     let mut blocks = s.snapshot_blocks();
     while let Some((raw, keys)) = blocks.pop_front() {
         match tx.try_send(Msg::Block(raw, keys)) {

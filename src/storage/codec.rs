@@ -174,6 +174,30 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A value without copying its bytes.
+    pub fn value_ref(&mut self) -> DecodeResult<ValueRef<'a>> {
+        let at = self.pos;
+        match self.u8()? {
+            TYPE_STRING => {
+                let save = self.pos;
+                match self.len_or_special()? {
+                    Ok(n) => {
+                        let n = usize::try_from(n).map_err(|_| "string length overflows".to_string())?;
+                        Ok(ValueRef::Str(StrRef::Bytes(self.take(n)?)))
+                    }
+                    Err(_) => {
+                        self.pos = save;
+                        Ok(ValueRef::Str(match self.string_or_int()? {
+                            StrOrInt::Int(n) => StrRef::Int(n),
+                            StrOrInt::Bytes(b) => StrRef::Owned(b),
+                        }))
+                    }
+                }
+            }
+            t => Err(format!("unknown value type {t} at byte {at}")),
+        }
+    }
+
     /// A value: type byte and payload.
     pub fn value(&mut self) -> DecodeResult<Value> {
         let at = self.pos;
@@ -190,6 +214,31 @@ impl<'a> Reader<'a> {
 enum StrOrInt {
     Bytes(Vec<u8>),
     Int(i64),
+}
+
+/// A string value as read: borrowed when it is stored plainly.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StrRef<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+    /// Decompressed (LZF).
+    Owned(Vec<u8>),
+}
+
+/// A value as read, before it becomes a `Value`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    Str(StrRef<'a>),
+}
+
+impl ValueRef<'_> {
+    pub fn to_value(&self) -> Value {
+        match self {
+            ValueRef::Str(StrRef::Int(n)) => Value::Str(Str::Int(*n)),
+            ValueRef::Str(StrRef::Bytes(b)) => Value::Str(Str::from_bytes(b)),
+            ValueRef::Str(StrRef::Owned(b)) => Value::Str(Str::from_bytes(b)),
+        }
+    }
 }
 
 /// LZF decompression (liblzf's format, which Redis writes for strings over 20 bytes with

@@ -7,9 +7,10 @@
 //! 2. wait until the log is durable past the snapshot's offset (so the log never ends before
 //!    a snapshot that recovery may load);
 //! 3. rename to `<name>.snap`, fsync the directory: the snapshot now exists;
-//! 4. delete snapshots beyond the newest `retain`, then, oldest first, the segments wholly
-//!    before the oldest snapshot kept, and fsync the directory. Deleting oldest first keeps
-//!    the remaining log contiguous if a crash interrupts it.
+//! 4. delete snapshots beyond the newest `retain`, then the segments wholly before the
+//!    oldest snapshot kept, and fsync the directory. A power loss may keep any subset of these
+//!    deletions; that is safe because recovery never reads a segment wholly before the
+//!    snapshot it loads, and every snapshot kept is at or after the cut.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -20,6 +21,10 @@ use super::io::Fs;
 use super::log_writer::LogSync;
 use super::segment;
 use super::snapshot::{self, DbCount, Header, Writer};
+
+/// The compactor thread's nice value: compression yields to the executor when they share a
+/// core, so clients do not wait for it.
+const COMPACTOR_NICE: i32 = 19;
 
 /// How long step 2 may wait for the log.
 const LOG_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
@@ -161,28 +166,43 @@ pub enum Msg {
 /// A compactor thread working on one job.
 pub struct Thread {
     pub tx: SyncSender<Msg>,
+    /// Block buffers the thread is done with, for the capture to fill again.
+    pub recycled: Receiver<Vec<u8>>,
     /// The outcome, once there is one; `on_done` is called after it is set.
     pub result: Arc<Mutex<Option<Result<Done, String>>>>,
 }
 
 /// Starts a thread that builds `job`'s file from the blocks it is sent. `queue` bounds the
 /// blocks in flight (memory); `on_done` runs on the thread when the outcome is known.
-pub fn spawn(make_job: Box<dyn FnOnce() -> Job + Send>, queue: usize, on_done: Box<dyn Fn() + Send>) -> std::io::Result<Thread> {
+/// `cpulist` binds the thread (bgsave_cpulist or aof_rewrite_cpulist; empty: inherit).
+pub fn spawn(
+    make_job: Box<dyn FnOnce() -> Job + Send>,
+    queue: usize,
+    cpulist: String,
+    on_done: Box<dyn Fn() + Send>,
+) -> std::io::Result<Thread> {
     let (tx, rx) = sync_channel(queue);
+    let (back, recycled) = sync_channel(queue);
     let result = Arc::new(Mutex::new(None));
     let r = result.clone();
     std::thread::Builder::new().name("keel-snapshot".into()).spawn(move || {
-        let outcome = serve(make_job(), &rx);
+        crate::util::sys::set_thread_nice(COMPACTOR_NICE);
+        crate::util::sys::bind_thread_to(&cpulist, "the snapshot thread");
+        let outcome = serve(make_job(), &rx, &back);
         *r.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
         on_done();
     })?;
-    Ok(Thread { tx, result })
+    Ok(Thread { tx, recycled, result })
 }
 
-fn serve(mut job: Job, rx: &Receiver<Msg>) -> Result<Done, String> {
+fn serve(mut job: Job, rx: &Receiver<Msg>, back: &SyncSender<Vec<u8>>) -> Result<Done, String> {
     loop {
         match rx.recv() {
-            Ok(Msg::Block(raw, keys)) => job.block(&raw, keys),
+            Ok(Msg::Block(mut raw, keys)) => {
+                job.block(&raw, keys);
+                raw.clear();
+                let _ = back.try_send(raw);
+            }
             Ok(Msg::Finish(dbs)) => return job.finish(&dbs),
             Ok(Msg::Abort) | Err(_) => {
                 job.abort();

@@ -536,6 +536,7 @@ impl Thread {
         // with both on one core (keel-bench --scenario mixed): GET p99 under a SET load went
         // from 2.3-2.4 ms to 1.4-1.55 ms, with SET throughput unchanged within the noise.
         crate::util::sys::set_thread_nice(LOG_THREAD_NICE);
+        crate::util::sys::bind_bio_thread("the log writer (bio_cpulist)");
         self.serve();
         if self.shared.fatal.load(Ordering::Acquire) {
             // Let the executor see the failure: its held replies will never be released.

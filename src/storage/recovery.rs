@@ -118,10 +118,14 @@ pub fn recover(
             Ok(h) => h,
             // E: the last segment was being created when the process died: no record in it
             // can have been acknowledged (the header is synced before any record is written).
-            Err(_) if last && bytes.len() <= SEGMENT_HEADER_BYTES + 40 && bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0) => {
+            // Any length: the file is preallocated before its header is written, and a crash
+            // may keep the length but not the header.
+            Err(_) if last && bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0) => {
                 drop(file);
                 fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
-                out.truncated_bytes += bytes.len() as u64;
+                out.truncated_bytes += bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1);
+                // A snapshot taken just as the previous segment filled sits at this base.
+                from_seen |= base == from;
                 break;
             }
             Err(reason) => {
@@ -151,6 +155,16 @@ pub fn recover(
                     &path,
                     Some(offset),
                     format!("{reason}, but the record at offset {} shows the log was durable up to {}", l.offset, l.durable_offset),
+                ));
+            }
+            // The snapshot's offset proves the log was durable up to it (the compactor waits
+            // for that before the snapshot exists): damage below it is not an unsynced tail.
+            Stop::Bad { offset, reason, .. } if offset < from => {
+                return Err(refuse(
+                    'C',
+                    &path,
+                    Some(offset),
+                    format!("{reason}, but the snapshot at offset {from} shows the log was durable past it"),
                 ));
             }
             Stop::Bad { pos, offset, reason, .. } => {

@@ -16,11 +16,12 @@ use crate::db::value::Value;
 pub const MAGIC: &[u8; 8] = b"KEEL.SNP";
 pub const TRAILER_MAGIC: &[u8; 8] = b"KEEL.END";
 pub const FORMAT_VERSION: u16 = 1;
-pub const HEADER_BYTES: usize = 64;
+pub const HEADER_BYTES: usize = 96;
 pub const TRAILER_BYTES: usize = 64;
 const BLOCK_HEADER_BYTES: usize = 16;
 const INDEX_ENTRY_BYTES: usize = 24;
-/// A raw block is at most this big (a single huge value may make one bigger).
+/// A raw block is sealed once it reaches this size (so it ends up a little bigger, or much
+/// bigger when one value is huge).
 pub const BLOCK_RAW_BYTES: usize = 1 << 20;
 /// Record opcode: one key.
 const OP_KEY: u8 = 1;
@@ -28,7 +29,11 @@ const KEY_FLAG_EXPIRE: u8 = 1;
 /// zstd level: 1 is the fastest that still compresses text and repeated values well.
 const ZSTD_LEVEL: i32 = 1;
 /// Compressed bytes gathered before one write call.
-const WRITE_CHUNK_BYTES: usize = 4 << 20;
+const WRITE_CHUNK_BYTES: usize = 1 << 20;
+/// Written bytes between two fdatasyncs while the file is written (Redis's
+/// rdb-save-incremental-fsync): one big sync at the end would make the kernel write back
+/// the whole file at once, stalling everything else that touches the disk.
+const SYNC_EVERY_BYTES: u64 = 8 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
@@ -38,6 +43,8 @@ pub struct Header {
     pub created_ms: u64,
     /// The writing server's run id (40 hex characters), for operators.
     pub run_id: [u8; 20],
+    /// The writer's keyspace hash seed (see `KeyHasher::seed`).
+    pub key_seed: u64,
 }
 
 impl Header {
@@ -50,8 +57,9 @@ impl Header {
         b[24..32].copy_from_slice(&self.log_offset.to_le_bytes());
         b[32..40].copy_from_slice(&self.created_ms.to_le_bytes());
         b[40..60].copy_from_slice(&self.run_id);
-        let crc = crc32fast::hash(&b[..60]);
-        b[60..64].copy_from_slice(&crc.to_le_bytes());
+        b[60..68].copy_from_slice(&self.key_seed.to_le_bytes());
+        let crc = crc32fast::hash(&b[..92]);
+        b[92..96].copy_from_slice(&crc.to_le_bytes());
         b
     }
 
@@ -62,10 +70,13 @@ impl Header {
         if &b[0..8] != MAGIC {
             return Err("not a Keel snapshot (bad magic)".into());
         }
-        if crc32fast::hash(&b[..60]) != u32le(&b[60..64]) {
+        if crc32fast::hash(&b[..92]) != u32le(&b[92..96]) {
             return Err("header checksum mismatch".into());
         }
         let version = u16::from_le_bytes([b[8], b[9]]);
+        if version == 0 {
+            return Err("format version 0 is never written".into());
+        }
         if version > FORMAT_VERSION {
             return Err(format!("written by a newer Keel: snapshot format version {version}, this build reads up to {FORMAT_VERSION}"));
         }
@@ -77,6 +88,7 @@ impl Header {
             log_offset: u64le(&b[24..32]),
             created_ms: u64le(&b[32..40]),
             run_id: b[40..60].try_into().expect("20 bytes"),
+            key_seed: u64le(&b[60..68]),
         })
     }
 }
@@ -127,17 +139,18 @@ pub fn put_key(out: &mut Vec<u8>, db: usize, key: &[u8], expire_at_ms: Option<i6
     codec::put_value(out, value);
 }
 
-/// One key as read back.
+/// One key as read back, borrowing from the block (a load makes the entry straight from
+/// these bytes, with no copy in between).
 #[derive(Debug, PartialEq, Eq)]
-pub struct KeyRecord {
+pub struct KeyRecord<'a> {
     pub db: usize,
-    pub key: Vec<u8>,
+    pub key: &'a [u8],
     pub expire_at_ms: Option<i64>,
-    pub value: Value,
+    pub value: codec::ValueRef<'a>,
 }
 
 /// Reads the key records of one raw block.
-pub fn read_keys(raw: &[u8], each: &mut dyn FnMut(KeyRecord) -> Result<(), String>) -> Result<u64, String> {
+pub fn read_keys(raw: &[u8], each: &mut dyn FnMut(KeyRecord<'_>) -> Result<(), String>) -> Result<u64, String> {
     let mut r = Reader::new(raw);
     let mut n = 0;
     while r.remaining() > 0 {
@@ -153,8 +166,8 @@ pub fn read_keys(raw: &[u8], each: &mut dyn FnMut(KeyRecord) -> Result<(), Strin
         }
         let expire_at_ms = if flags & KEY_FLAG_EXPIRE != 0 { Some(r.i64_le()?) } else { None };
         let klen = r.bounded_len()?;
-        let key = r.take(klen)?.to_vec();
-        let value = r.value()?;
+        let key = r.take(klen)?;
+        let value = r.value_ref()?;
         each(KeyRecord { db, key, expire_at_ms, value })?;
         n += 1;
     }
@@ -185,8 +198,9 @@ pub struct Writer {
     tmp: PathBuf,
     file: Box<dyn LogFile>,
     header: Header,
-    /// Bytes written to the file so far.
+    /// Bytes written to the file so far, and synced so far.
     pos: u64,
+    synced_pos: u64,
     pending: Vec<u8>,
     crc: crc32fast::Hasher,
     index: Vec<IndexEntry>,
@@ -207,6 +221,7 @@ impl Writer {
             file,
             header,
             pos: 0,
+            synced_pos: 0,
             pending: Vec::with_capacity(WRITE_CHUNK_BYTES + BLOCK_RAW_BYTES),
             crc: crc32fast::Hasher::new(),
             index: Vec::new(),
@@ -227,6 +242,10 @@ impl Writer {
         write_all_at(self.file.as_ref(), self.pos, &self.pending)?;
         self.pos += self.pending.len() as u64;
         self.pending.clear();
+        if self.pos - self.synced_pos >= SYNC_EVERY_BYTES {
+            self.file.sync_data()?;
+            self.synced_pos = self.pos;
+        }
         Ok(())
     }
 
@@ -381,7 +400,7 @@ pub fn check(bytes: Vec<u8>) -> Result<Checked, String> {
     let mut sum = 0u64;
     for e in &index {
         let start = usize::try_from(e.pos).map_err(|_| "bad block position".to_string())?;
-        let end = start + BLOCK_HEADER_BYTES + e.compressed as usize;
+        let end = start.checked_add(BLOCK_HEADER_BYTES + e.compressed as usize).ok_or("bad block position")?;
         if start < HEADER_BYTES || end > index_pos {
             return Err(format!("block at byte {start} outside the data area"));
         }
@@ -426,7 +445,7 @@ impl Checked {
     }
 
     /// Calls `each` for every key, in file order.
-    pub fn for_each_key(&self, each: &mut dyn FnMut(KeyRecord) -> Result<(), String>) -> Result<u64, String> {
+    pub fn for_each_key(&self, each: &mut dyn FnMut(KeyRecord<'_>) -> Result<(), String>) -> Result<u64, String> {
         let mut zstd = zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?;
         let mut raw = Vec::new();
         let mut total = 0;
@@ -450,7 +469,7 @@ mod tests {
     use std::sync::Arc;
 
     fn header() -> Header {
-        Header { log_id: 9, log_offset: 1234, created_ms: 55, run_id: [7; 20] }
+        Header { log_id: 9, log_offset: 1234, created_ms: 55, run_id: [7; 20], key_seed: 3 }
     }
 
     fn write(fs: &SimFs, n: usize) -> PathBuf {
@@ -485,7 +504,8 @@ mod tests {
         assert!(c.summary.blocks > 10);
         let mut seen = 0;
         c.for_each_key(&mut |k| {
-            assert_eq!(k.key, format!("key:{seen}").into_bytes());
+            assert_eq!(k.key, format!("key:{seen}").as_bytes());
+            assert_eq!(k.value.to_value(), Value::Str(Str::from_bytes(format!("v{seen}").as_bytes())));
             assert_eq!(k.db, seen % 2);
             assert_eq!(k.expire_at_ms, (seen % 3 == 0).then_some(seen as i64 * 1000));
             seen += 1;
@@ -522,8 +542,8 @@ mod tests {
     fn newer_version_is_named() {
         let mut h = header().encode();
         h[8] = 2;
-        let crc = crc32fast::hash(&h[..60]);
-        h[60..64].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32fast::hash(&h[..92]);
+        h[92..96].copy_from_slice(&crc.to_le_bytes());
         assert!(Header::decode(&h).unwrap_err().contains("newer Keel"));
     }
 }

@@ -23,6 +23,7 @@ impl LazyFree {
         let freed = Arc::new(AtomicU64::new(0));
         let (p, f) = (pending.clone(), freed.clone());
         let spawned = std::thread::Builder::new().name("keel-lazyfree".into()).spawn(move || {
+            crate::util::sys::bind_bio_thread("lazy free (bio_cpulist)");
             crate::util::sys::lower_thread_priority();
             for garbage in rx {
                 drop(garbage);

@@ -67,8 +67,81 @@ pub fn fallocate(f: &std::fs::File, len: u64) -> std::io::Result<()> {
     }
 }
 
+/// Parses a Redis cpulist ("0-3,5", "1,3-4:2" is not supported): the CPUs it names, or None
+/// if it is malformed.
+pub fn parse_cpulist(list: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (usize, usize) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        if a > b || b >= 1024 {
+            return None;
+        }
+        cpus.extend(a..=b);
+    }
+    Some(cpus)
+}
+
+/// Binds the calling thread to the CPUs of a cpulist (Redis's server_cpulist,
+/// bgsave_cpulist...). An empty list leaves the affinity alone; a bad one is reported.
+pub fn bind_thread_to(list: &str, what: &str) {
+    if list.trim().is_empty() {
+        return;
+    }
+    let Some(cpus) = parse_cpulist(list) else {
+        crate::log_warning!("Invalid cpulist '{list}' for {what}; affinity unchanged");
+        return;
+    };
+    // SAFETY: cpu_set_t is plain data, zeroed then filled through libc's CPU_SET; the call
+    // applies to the calling thread (pid 0).
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for c in cpus {
+            libc::CPU_SET(c, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc != 0 {
+        crate::log_warning!("Could not bind {what} to CPUs {list}: {}", std::io::Error::last_os_error());
+    }
+}
+
+/// `bio_cpulist`, kept for the background threads started below the executor (the log
+/// writer, lazy free), which have no configuration of their own.
+static BIO_CPULIST: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+pub fn set_bio_cpulist(list: &str) {
+    *BIO_CPULIST.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = list.to_string();
+}
+
+/// Binds the calling background thread to `bio_cpulist`, if one is set.
+pub fn bind_bio_thread(what: &str) {
+    let list = BIO_CPULIST.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    bind_thread_to(&list, what);
+}
+
+/// CPU time the calling thread has used, in microseconds (CLOCK_THREAD_CPUTIME_ID): what a
+/// piece of executor work cost, without the time another thread held the core meanwhile.
+pub fn thread_cpu_us() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec that we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000 + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cpulists_parse_like_redis() {
+        assert_eq!(super::parse_cpulist("0-2,5"), Some(vec![0, 1, 2, 5]));
+        assert_eq!(super::parse_cpulist(""), Some(vec![]));
+        assert_eq!(super::parse_cpulist("3-1"), None);
+        assert_eq!(super::parse_cpulist("x"), None);
+    }
+
     use std::os::fd::AsRawFd;
 
     fn sockopt(fd: std::os::fd::RawFd, level: libc::c_int, name: libc::c_int) -> libc::c_int {

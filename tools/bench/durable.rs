@@ -101,14 +101,14 @@ fn write_log(port: u16, bytes: u64, keys: u64) -> u64 {
     n
 }
 
-fn info_u64(port: u16, field: &str) -> u64 {
+pub(crate) fn info_u64(port: u16, field: &str) -> u64 {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let info = String::from_utf8_lossy(&call(&mut s, &[b"INFO", b"persistence"])).into_owned();
     info.lines().find_map(|l| l.strip_prefix(&format!("{field}:"))).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
 
 /// Starts `program` on `dir` and times it until it answers PING with PONG (not LOADING).
-fn time_to_ready(program: &str, args: &[String], dir: &Path) -> (Child, u16, f64) {
+pub(crate) fn time_to_ready(program: &str, args: &[String], dir: &Path) -> (Child, u16, f64) {
     let started = Instant::now();
     let (mut child, port) = spawn_server(program, args, dir);
     while started.elapsed() < Duration::from_secs(600) {
@@ -126,7 +126,7 @@ fn time_to_ready(program: &str, args: &[String], dir: &Path) -> (Child, u16, f64
     panic!("{program} did not load within 600 s");
 }
 
-fn stop(mut child: Child, port: u16) {
+pub(crate) fn stop(mut child: Child, port: u16) {
     if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
         let _ = s.write_all(b"SHUTDOWN NOSAVE\r\n");
     }

@@ -20,6 +20,7 @@ use keel::protocol::frame::Frame;
 
 mod durable;
 mod scenarios;
+mod snapshot;
 
 #[derive(Parser, Debug)]
 #[command(name = "keel-bench", about = "Benchmark Keel against redis-server side by side")]
@@ -52,7 +53,7 @@ struct Args {
     /// throughput (the default table), growth (load many keys, worst SET latency), expiry
     /// (many keys expiring at once: reclaim time and GET latency meanwhile), mixed (GET
     /// latency during SETs, both servers `appendfsync always`) or replay (restart time from
-    /// a log of the same writes).
+    /// a log of the same writes), snapshot (latency, memory and restart around a snapshot).
     #[arg(long, default_value = "throughput")]
     scenario: String,
     /// Servers the growth and expiry scenarios run against.
@@ -72,6 +73,9 @@ struct Args {
     /// Distinct keys those SETs cycle through.
     #[arg(long, default_value_t = 2_000_000)]
     replay_keys: u64,
+    /// Keys loaded by the snapshot scenario.
+    #[arg(long, default_value_t = 5_000_000)]
+    snapshot_keys: u64,
 }
 
 struct Proc(Child, PathBuf);
@@ -217,6 +221,7 @@ fn main() {
             "expiry" => scenarios::expiry(&a, &servers),
             "mixed" => durable::mixed(&a, keel),
             "replay" => durable::replay(&a, keel),
+            "snapshot" => snapshot::snapshot(&a, keel),
             other => panic!("unknown scenario {other}"),
         }
         return;
@@ -270,15 +275,20 @@ fn load(port: u16, n: usize) {
             let key = format!("key:{i:012}");
             keel::protocol::encode_request(&[&b"SET"[..], key.as_bytes(), &value], &mut b);
         }
-        s.write_all(&b).expect("write");
-        let mut want = batch * 5;
-        let mut tmp = vec![0u8; 1 << 16];
-        while want > 0 {
-            let got = s.read(&mut tmp).expect("read");
-            assert!(got > 0, "server closed");
-            want = want.saturating_sub(got);
-        }
+        send_sets(&mut s, &b, batch);
         sent += batch;
+    }
+}
+
+/// Sends a pipeline of `n` SETs and reads their `n` +OK replies (5 bytes each).
+fn send_sets(s: &mut TcpStream, pipeline: &[u8], n: usize) {
+    s.write_all(pipeline).expect("write");
+    let mut want = n * 5;
+    let mut tmp = vec![0u8; 1 << 16];
+    while want > 0 {
+        let got = s.read(&mut tmp).expect("read");
+        assert!(got > 0, "server closed");
+        want = want.saturating_sub(got);
     }
 }
 

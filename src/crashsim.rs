@@ -38,12 +38,12 @@ pub struct Step {
     pub snapshot: bool,
 }
 
-/// Command number `kind` (16 kinds of writes over four keys and three databases).
+/// Command number `kind` (18 kinds of writes over four keys and three databases).
 pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
     let key = KEYS[k % KEYS.len()].to_string();
     let other = KEYS[(k + 1) % KEYS.len()].to_string();
     let v = v.to_string();
-    let words: Vec<&str> = match kind % 16 {
+    let words: Vec<&str> = match kind % 18 {
         0 => vec!["SET", &key, &v],
         1 => vec!["SET", &key, &v, "EX", "100000"],
         2 => vec!["INCR", &key],
@@ -59,7 +59,9 @@ pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
         12 => vec!["COPY", &key, &other, "DB", "1", "REPLACE"],
         13 => vec!["MOVE", &key, "2"],
         14 => vec!["SWAPDB", "0", "1"],
-        _ => vec!["GETEX", &key, "PX", "900000"],
+        15 => vec!["GETEX", &key, "PX", "900000"],
+        16 => vec!["FLUSHDB"],
+        _ => vec!["FLUSHALL"],
     };
     words.into_iter().map(str::to_string).collect()
 }
@@ -123,18 +125,21 @@ struct Snap {
     job: Option<compactor::Job>,
     /// Walk slices after each command.
     slices: u64,
+    /// The dataset's digest when the capture began: the image must hold exactly that.
+    expect: String,
 }
 
 impl Snap {
     fn start(srv: &mut Server, seed: u64) -> Snap {
+        let expect = dataset_digest(srv);
         let job = srv.snapshot_begin(Kind::Rewrite).ok().and_then(|h| srv.compactor_job(h).ok()).map(|make| make());
-        Snap { job, slices: 1 + seed % 40 }
+        Snap { job, slices: 1 + seed % 40, expect }
     }
 
-    /// Walks a few slices; at the end of the walk, runs the compactor's protocol. True
-    /// when the snapshot is over (whatever its outcome).
-    fn advance(&mut self, srv: &mut Server) -> bool {
-        let Some(job) = &mut self.job else { return true };
+    /// Walks a few slices; at the end of the walk, runs the compactor's protocol and checks
+    /// the file's image. Ok(true) when the snapshot is over (whatever its outcome).
+    fn advance(&mut self, srv: &mut Server, fs: &SimFs) -> Result<bool, String> {
+        let Some(job) = &mut self.job else { return Ok(true) };
         for _ in 0..self.slices {
             let walked = srv.snapshot_step(Duration::ZERO);
             for (raw, keys) in srv.snapshot_blocks() {
@@ -148,11 +153,31 @@ impl Snap {
                 }
                 let result = job.finish(&dbs);
                 srv.snapshot_finished(&result);
-                return true;
+                if let Ok(done) = result {
+                    let image = image_digest(fs, &done.path)?;
+                    if image != self.expect {
+                        return Err(format!(
+                            "snapshot {} holds {image}, the dataset was {} when it began",
+                            done.path.display(),
+                            self.expect
+                        ));
+                    }
+                }
+                return Ok(true);
             }
         }
-        false
+        Ok(false)
     }
+}
+
+/// The digest of what a snapshot file holds, loaded into a fresh executor.
+fn image_digest(fs: &SimFs, path: &std::path::Path) -> Result<String, String> {
+    let checked = crate::storage::snapshot::open(fs, path)?;
+    let mut config = Config::default();
+    config.dir = PathBuf::from("/nowhere");
+    let mut fresh = Server::new(config);
+    fresh.load_snapshot(&checked)?;
+    Ok(dataset_digest(&fresh))
 }
 
 fn damage_newest_snapshot(fs: &SimFs) {
@@ -183,7 +208,11 @@ pub fn check(seed: u64, history: &[Step], crash_at: usize) -> Result<(), String>
         }
         for words in &s.commands {
             run(&mut srv, slot, words);
-            if snap.as_mut().is_some_and(|sn| sn.advance(&mut srv)) {
+            let over = match snap.as_mut() {
+                Some(sn) => sn.advance(&mut srv, &fs)?,
+                None => false,
+            };
+            if over {
                 snap = None;
             }
         }

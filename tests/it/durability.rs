@@ -82,7 +82,8 @@ fn appendfsync_no_acknowledged_writes_survive_kill_9() {
     kill_9_rounds("kill9-no", &["--appendfsync", "no"], 4);
 }
 
-fn kill_9_rounds(name: &str, args: &[&str], rounds: usize) {
+/// Rounds of concurrent writers and kill -9; returns the names in `<dir>/log` at the end.
+pub(crate) fn kill_9_rounds(name: &str, args: &[&str], rounds: usize) -> Vec<String> {
     let dir = temp_dir(name);
     let acked: Vec<Arc<Mutex<Acked>>> = (0..WRITERS).map(|_| Arc::default()).collect();
     let mut seed: u64 = 0x5EED_0000_0000_0001;
@@ -116,7 +117,11 @@ fn kill_9_rounds(name: &str, args: &[&str], rounds: usize) {
     assert!(total_acked > 100, "the writers got through: {total_acked} acknowledged SETs");
     s.keep_dir();
     drop(s);
+    let left = std::fs::read_dir(dir.join("log"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
+    left
 }
 
 #[test]

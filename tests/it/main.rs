@@ -16,4 +16,5 @@ mod durability;
 mod fuzz_corpus;
 mod keyspace;
 mod log_faults;
+mod snapshots;
 mod wire;

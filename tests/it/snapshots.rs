@@ -1,0 +1,261 @@
+//! Snapshots on a real server process: BGSAVE/SAVE/BGREWRITEAOF and their replies, restart
+//! from a snapshot plus the log after it, automatic compaction bounding the log, fallback
+//! past a damaged snapshot, a clear refusal when nothing covers the gap, and kill -9 in the
+//! middle of snapshots.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use keel::protocol::frame::Frame;
+use redis::Commands;
+
+use crate::common::{ok, st, temp_dir, Reference, Server};
+
+fn info_field(c: &mut redis::Connection, name: &str) -> String {
+    let info: String = redis::cmd("INFO").arg("persistence").query(c).unwrap();
+    info.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap_or_else(|| panic!("no {name} in {info}")).trim().to_string()
+}
+
+fn wait_no_snapshot(c: &mut redis::Connection) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while info_field(c, "rdb_bgsave_in_progress") == "1" || info_field(c, "aof_rewrite_in_progress") == "1" {
+        assert!(Instant::now() < deadline, "the snapshot never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn digest(c: &mut redis::Connection) -> String {
+    redis::cmd("DEBUG").arg("DIGEST").query(c).unwrap()
+}
+
+fn files(dir: &Path, suffix: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("log"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(suffix)).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn pipeline_sets(c: &mut redis::Connection, prefix: &str, n: usize, value_len: usize) {
+    let value = "v".repeat(value_len);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut p = redis::pipe();
+        for i in chunk {
+            p.set(format!("{prefix}{i}"), &value).ignore();
+        }
+        let () = p.query(c).unwrap();
+    }
+}
+
+#[test]
+fn bgsave_then_restart_from_snapshot_and_log() {
+    let dir = temp_dir("snap-restart");
+    let mut s = Server::start_in(&dir, &[]);
+    let mut c = s.client();
+    pipeline_sets(&mut c, "k", 5000, 40);
+    let () = c.set_ex("ttl", "x", 1000).unwrap();
+    let () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();
+    let () = c.set("in3", 42).unwrap();
+    let () = redis::cmd("SELECT").arg(0).query(&mut c).unwrap();
+    let before: i64 = redis::cmd("LASTSAVE").query(&mut c).unwrap();
+    let reply: String = redis::cmd("BGSAVE").query(&mut c).unwrap();
+    assert_eq!(reply, "Background saving started");
+    wait_no_snapshot(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
+    assert_eq!(info_field(&mut c, "keel_snapshot_keys"), "5002");
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    let after: i64 = redis::cmd("LASTSAVE").query(&mut c).unwrap();
+    assert!(after >= before);
+    assert_eq!(files(&dir, ".snap").len(), 1, "one snapshot file");
+    // Writes after the snapshot come back from the log.
+    let () = c.set("later", "yes").unwrap();
+    let _: i64 = c.incr("k7", 1).unwrap_or(0);
+    let _: i64 = c.del("k8").unwrap();
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "2");
+    let want = digest(&mut c);
+    s.keep_dir();
+    assert!(s.signal_and_wait("TERM").success());
+    drop(s);
+    let s = Server::start_in(&dir, &[]);
+    let mut c = s.client();
+    assert_eq!(digest(&mut c), want);
+    let ttl: i64 = c.ttl("ttl").unwrap();
+    assert!(ttl > 900 && ttl <= 1000, "the expiry is kept: {ttl}");
+    assert!(s.log_text().contains("Snapshot") && s.log_text().contains("loaded: 5002 keys"), "{}", s.log_text());
+    assert_eq!(info_field(&mut c, "rdb_last_load_keys_loaded"), "5002");
+}
+
+#[test]
+fn save_bgsave_bgrewriteaof_replies_match_redis() {
+    let s = Server::start();
+    let r = Reference::start();
+    let (mut k, mut rr) = (s.raw(), r.raw());
+    for cmd in [&["BGSAVE", "foo"][..], &["BGSAVE", "SCHEDULE", "x"], &["SAVE", "x"], &["BGREWRITEAOF", "x"]] {
+        assert_eq!(k.cmd(cmd), rr.cmd(cmd), "{cmd:?}");
+    }
+    // Inside MULTI, SAVE is refused and BGSAVE is scheduled, as in Redis.
+    for raw in [&mut k, &mut rr] {
+        assert_eq!(raw.cmd(&["MULTI"]), ok());
+    }
+    assert_eq!(k.cmd(&["SAVE"]), rr.cmd(&["SAVE"]));
+    assert_eq!(k.cmd(&["DISCARD"]), rr.cmd(&["DISCARD"]));
+    assert_eq!(k.cmd(&["MULTI"]), ok());
+    assert_eq!(k.cmd(&["BGSAVE"]), st("QUEUED"));
+    assert_eq!(k.cmd(&["EXEC"]), Frame::Array(vec![st("Background saving scheduled")]));
+    let mut c = s.client();
+    wait_no_snapshot(&mut c);
+    // The scheduled one ran.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_saves") != "1" {
+        assert!(Instant::now() < deadline, "the scheduled BGSAVE never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(k.cmd(&["SAVE"]), ok());
+    assert_eq!(info_field(&mut c, "rdb_saves"), "2");
+    assert_eq!(k.cmd(&["BGREWRITEAOF"]), st("Background append only file rewriting started"));
+    wait_no_snapshot(&mut c);
+    assert_eq!(info_field(&mut c, "aof_rewrites"), "1");
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+}
+
+#[test]
+fn automatic_snapshots_bound_the_log() {
+    let dir = temp_dir("snap-auto");
+    let args = ["--segment-size", "65536", "--auto-aof-rewrite-min-size", "262144", "--auto-aof-rewrite-percentage", "50"];
+    let mut s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    // ~14 MB of log, over 200 segments' worth.
+    for _ in 0..3 {
+        pipeline_sets(&mut c, "key:", 20_000, 200);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(&mut c, "aof_rewrites").parse::<u64>().unwrap() < 2 {
+        assert!(Instant::now() < deadline, "no automatic snapshot");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    wait_no_snapshot(&mut c);
+    let segments = files(&dir, ".seg").len() as u64;
+    let written = info_field(&mut c, "aof_current_size").parse::<u64>().unwrap() / 65536;
+    assert!(written > 200 && segments < written / 3, "old segments are deleted: {segments} left of {written}");
+    assert!(files(&dir, ".snap").len() <= 2, "at most two snapshots kept");
+    let want = digest(&mut c);
+    s.keep_dir();
+    drop(s);
+    let s = Server::start_in(&dir, &args);
+    assert_eq!(digest(&mut s.client()), want);
+}
+
+/// Writes, takes a snapshot with SAVE, three times; returns the digest at the end.
+fn three_snapshots(s: &Server) -> String {
+    let mut c = s.client();
+    for round in 0..3 {
+        pipeline_sets(&mut c, &format!("r{round}:"), 3000, 30);
+        let () = redis::cmd("SAVE").query(&mut c).unwrap();
+    }
+    pipeline_sets(&mut c, "tail:", 100, 30);
+    digest(&mut c)
+}
+
+fn damage(path: &Path) {
+    let mut b = std::fs::read(path).unwrap();
+    let mid = b.len() / 2;
+    b[mid] ^= 0x40;
+    std::fs::write(path, b).unwrap();
+}
+
+#[test]
+fn a_damaged_newest_snapshot_falls_back_to_the_previous_one() {
+    let dir = temp_dir("snap-fallback");
+    let args = ["--segment-size", "8192"];
+    let mut s = Server::start_in(&dir, &args);
+    let want = three_snapshots(&s);
+    s.keep_dir();
+    assert!(s.signal_and_wait("TERM").success());
+    drop(s);
+    let snaps = files(&dir, ".snap");
+    assert_eq!(snaps.len(), 2, "two kept: {snaps:?}");
+    damage(&dir.join("log").join(&snaps[1]));
+    let s = Server::start_in(&dir, &args);
+    assert_eq!(digest(&mut s.client()), want, "nothing lost: the older snapshot and the log cover it");
+    assert!(s.log_text().contains("is damaged"), "{}", s.log_text());
+    assert_eq!(files(&dir, ".snap.damaged"), vec![format!("{}.damaged", snaps[1])]);
+}
+
+#[test]
+fn no_covering_log_refuses_to_start_with_the_reason() {
+    let dir = temp_dir("snap-refuse");
+    let args = ["--segment-size", "8192"];
+    let mut s = Server::start_in(&dir, &args);
+    three_snapshots(&s);
+    s.keep_dir();
+    assert!(s.signal_and_wait("TERM").success());
+    drop(s);
+    for name in files(&dir, ".snap") {
+        damage(&dir.join("log").join(name));
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keel-server"))
+        .args(["--port", &crate::common::free_port().to_string(), "--dir", &dir.display().to_string(), "--segment-size", "8192"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "it must not start without the data");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("missing log between") && text.contains("is damaged"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kill_9_in_the_middle_of_a_snapshot() {
+    let dir = temp_dir("snap-kill");
+    let args = ["--auto-aof-rewrite-percentage", "0", "--max-recovery-seconds", "0"];
+    let s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    pipeline_sets(&mut c, "key:", 1_000_000, 60);
+    let () = c.set("last", "one").unwrap();
+    let reply: String = redis::cmd("BGSAVE").query(&mut c).unwrap();
+    assert_eq!(reply, "Background saving started");
+    assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "1", "still running when killed");
+    s.kill9();
+    let s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(n, 1_000_001);
+    assert_eq!(c.get::<_, String>("last").unwrap(), "one");
+    assert!(files(&dir, ".tmp").is_empty(), "the unfinished file is removed");
+}
+
+#[test]
+fn without_the_log_save_points_and_save_persist_like_rdb() {
+    let dir = temp_dir("snap-nolog");
+    let args = ["--appendonly", "no", "--save", "1 1"];
+    let mut s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    let () = c.set("a", "1").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_saves") == "0" {
+        assert!(Instant::now() < deadline, "the save point never fired");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_no_snapshot(&mut c);
+    let () = c.set("b", "2").unwrap();
+    let () = redis::cmd("SAVE").query(&mut c).unwrap();
+    let () = c.set("c", "unsaved").unwrap();
+    s.keep_dir();
+    drop(s); // kill: c was never saved, as with Redis's RDB
+    let s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    assert_eq!(c.get::<_, Option<String>>("a").unwrap().as_deref(), Some("1"));
+    assert_eq!(c.get::<_, Option<String>>("b").unwrap().as_deref(), Some("2"));
+    assert_eq!(c.get::<_, Option<String>>("c").unwrap(), None);
+    assert!(files(&dir, ".seg").is_empty(), "no log without appendonly");
+}
+
+#[test]
+fn kill_9_while_snapshots_run_loses_nothing_acknowledged() {
+    let left = crate::durability::kill_9_rounds(
+        "kill9-snapshots",
+        &["--segment-size", "32768", "--auto-aof-rewrite-min-size", "65536", "--auto-aof-rewrite-percentage", "10"],
+        8,
+    );
+    assert!(left.iter().any(|n| n.ends_with(".snap")), "snapshots were taken meanwhile: {left:?}");
+}

@@ -325,6 +325,11 @@ impl Server {
 
     /// Loads a checked snapshot into the (empty) databases; returns the keys loaded.
     pub fn load_snapshot(&mut self, snap: &Checked) -> Result<u64, String> {
+        self.load_snapshot_with(snap, &mut |_| {})
+    }
+
+    /// `load_snapshot`, calling `progress` with the keys loaded so far every 64Ki keys.
+    pub fn load_snapshot_with(&mut self, snap: &Checked, progress: &mut dyn FnMut(u64)) -> Result<u64, String> {
         assert!(self.dbs.iter().all(Db::is_empty), "a snapshot loads into empty databases");
         // The writer's hash seed: keys then arrive grouped by shard (see `KeyHasher::seed`).
         self.hasher = KeyHasher::new(snap.summary.header.key_seed);
@@ -339,7 +344,12 @@ impl Server {
         }
         let access = self.clock.initial_access();
         let dbs = &mut self.dbs;
+        let mut done = 0u64;
         snap.for_each_key(&mut |k| {
+            done += 1;
+            if done % 65_536 == 0 {
+                progress(done);
+            }
             let db = dbs.get_mut(k.db).ok_or_else(|| format!("the snapshot has database {} but `databases` is {ndbs}", k.db))?;
             if !db.load(k.key, k.value.to_value(), k.expire_at_ms, access) {
                 return Err(format!("key {:?} appears twice", String::from_utf8_lossy(k.key)));

@@ -119,6 +119,16 @@ impl Connection {
         }
     }
 
+    /// Bytes already received for this connection (by the loading responder).
+    pub fn with_input(mut self, bytes: &[u8]) -> Self {
+        if self.input.buf.len() < bytes.len() {
+            self.input.buf.resize(bytes.len(), 0);
+        }
+        self.input.buf[..bytes.len()].copy_from_slice(bytes);
+        self.input.filled = bytes.len();
+        self
+    }
+
     pub async fn run(mut self) {
         let wake = self.srv.borrow().clients.get(self.slot).wake.clone();
         loop {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::executor::client::Blocked;
 use crate::executor::Server;
+use crate::server::loading::SharedProgress;
 use crate::storage::compactor;
 use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
@@ -33,6 +34,11 @@ pub fn log_dir(srv: &Server) -> PathBuf {
 /// replays the log after it, and, with `appendonly yes`, starts the writer. Returns the
 /// notifier the writer thread pings when the released offset advances (None without a log).
 pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
+    open_reporting(srv, fs, &Arc::default())
+}
+
+/// `open_with`, reporting how far the load is in `shared` (INFO while loading).
+pub fn open_reporting(srv: &mut Server, fs: Arc<dyn Fs>, shared: &SharedProgress) -> Result<Option<Arc<tokio::sync::Notify>>, String> {
     let dir = log_dir(srv);
     fs.create_dir_all(&dir).map_err(|e| format!("Can't create the log directory {}: {e}", dir.display()))?;
     let lock = fs
@@ -44,14 +50,15 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
         Err(e) => return Err(format!("Can't clean up {}: {e}", dir.display())),
     }
     let started = std::time::Instant::now();
-    let (base, damaged) = load_newest_snapshot(srv, fs.as_ref(), &dir)?;
+    lock_progress(shared).total_bytes = newest_snapshot_bytes(fs.as_ref(), &dir) + log_file_bytes(fs.as_ref(), &dir);
+    let (base, damaged) = load_newest_snapshot(srv, fs.as_ref(), &dir, shared)?;
     let opts = Options {
         payload_max_bytes: srv.config.record_max_bytes,
         load_truncated: srv.config.aof_load_truncated,
         from_offset: base.map_or(0, |h| h.log_offset),
         log_id: base.map(|h| h.log_id),
     };
-    let recovered = replay_log(srv, fs.as_ref(), &dir, &opts).map_err(|e| match &damaged {
+    let recovered = replay_log(srv, fs.as_ref(), &dir, &opts, shared).map_err(|e| match &damaged {
         Some(d) => format!("{e} ({d})"),
         None => e,
     })?;
@@ -83,7 +90,12 @@ pub fn open_with(srv: &mut Server, fs: Arc<dyn Fs>) -> Result<Option<Arc<tokio::
 /// Loads the newest snapshot that checks out, newest first. Returns its header (None if
 /// there is none) and, when a newer one was damaged, why (for the error if the log cannot
 /// cover the older one).
-fn load_newest_snapshot(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path) -> Result<(Option<Header>, Option<String>), String> {
+fn load_newest_snapshot(
+    srv: &mut Server,
+    fs: &dyn Fs,
+    dir: &std::path::Path,
+    shared: &SharedProgress,
+) -> Result<(Option<Header>, Option<String>), String> {
     let list = compactor::list_snapshots(fs, dir).map_err(|e| format!("Can't list {}: {e}", dir.display()))?;
     let mut damaged: Option<String> = None;
     for (offset, _, name) in list.iter().rev() {
@@ -112,7 +124,21 @@ fn load_newest_snapshot(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path) ->
                 continue;
             }
         };
-        let keys = srv.load_snapshot(&checked).map_err(|e| format!("Bad snapshot {}: {e}", path.display()))?;
+        let file_bytes = checked.summary.file_bytes;
+        let keys_total = checked.summary.keys.max(1);
+        let mut next_report = started + PROGRESS_EVERY;
+        let keys = srv
+            .load_snapshot_with(&checked, &mut |done| {
+                let mut p = lock_progress(shared);
+                p.loaded_bytes = file_bytes * done / keys_total;
+                let now = std::time::Instant::now();
+                if now >= next_report {
+                    next_report = now + PROGRESS_EVERY;
+                    log_notice!("Loading the snapshot: {done} of {keys_total} keys ({:.0}%), about {} s left", p.percent(), p.eta_secs());
+                }
+            })
+            .map_err(|e| format!("Bad snapshot {}: {e}", path.display()))?;
+        lock_progress(shared).loaded_bytes = file_bytes;
         srv.snapshots.loaded_keys = keys;
         srv.snapshots.last_file_bytes = checked.summary.file_bytes;
         let secs = started.elapsed().as_secs_f64().max(1e-6);
@@ -131,9 +157,16 @@ fn load_newest_snapshot(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path) ->
 
 /// Replays the log from `opts.from_offset`; returns what recovery found and the replay rate
 /// in bytes per second (0 when too little was replayed to tell).
-fn replay_log(srv: &mut Server, fs: &dyn Fs, dir: &std::path::Path, opts: &Options) -> Result<(Recovered, f64), String> {
+fn replay_log(
+    srv: &mut Server,
+    fs: &dyn Fs,
+    dir: &std::path::Path,
+    opts: &Options,
+    shared: &SharedProgress,
+) -> Result<(Recovered, f64), String> {
     let started = std::time::Instant::now();
     let mut progress = Progress::new(log_file_bytes(fs, dir), started);
+    progress.shared = Some((shared.clone(), lock_progress(shared).loaded_bytes));
     let slot = srv.connect("log-replay".into(), String::new(), -1);
     let (mut spans, mut out) = (Vec::new(), crate::protocol::Out::new(false));
     let mut replay = |rec: &crate::storage::record::Record<'_>| -> Result<(), String> {
@@ -184,13 +217,25 @@ struct Progress {
     records: u64,
     started: std::time::Instant,
     next_report: std::time::Instant,
+    /// Where INFO reads the progress, and the bytes loaded before the log (the snapshot).
+    shared: Option<(SharedProgress, u64)>,
+}
+
+fn lock_progress(p: &SharedProgress) -> std::sync::MutexGuard<'_, crate::server::loading::Progress> {
+    p.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Size of the snapshot start-up will try first, for the progress total.
+fn newest_snapshot_bytes(fs: &dyn Fs, dir: &std::path::Path) -> u64 {
+    let newest = compactor::list_snapshots(fs, dir).ok().and_then(|v| v.last().cloned());
+    newest.and_then(|(_, _, n)| fs.open(&dir.join(n), false).and_then(|f| f.len_bytes()).ok()).unwrap_or(0)
 }
 
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Progress {
     fn new(total: u64, started: std::time::Instant) -> Self {
-        Progress { total, bytes: 0, records: 0, started, next_report: started + PROGRESS_EVERY }
+        Progress { total, bytes: 0, records: 0, started, next_report: started + PROGRESS_EVERY, shared: None }
     }
 
     fn record(&mut self, bytes: usize) {
@@ -199,6 +244,9 @@ impl Progress {
         // The clock is read once per 4096 records: replay runs at millions of records a second.
         if self.records % 4096 != 0 {
             return;
+        }
+        if let Some((shared, base)) = &self.shared {
+            lock_progress(shared).loaded_bytes = base + self.bytes;
         }
         let now = std::time::Instant::now();
         if now < self.next_report {

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod durability;
 pub mod expiry;
 mod fd;
+pub mod loading;
 pub mod snapshot;
 
 use std::cell::RefCell;
@@ -115,7 +116,13 @@ async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, han
     }
     let port = config.port;
     let srv = Rc::new(RefCell::new(Server::new(config)));
-    let released = durability::open_with(&mut srv.borrow_mut(), fs)?;
+    // Clients connecting while the dataset loads get -LOADING (and INFO) from a helper
+    // thread; the load runs here, and the connections are ours once it is done.
+    let progress = loading::SharedProgress::default();
+    let responder = loading::start(&listeners, progress.clone()).map_err(|e| format!("Can't start the loading responder: {e}"))?;
+    let released = durability::open_reporting(&mut srv.borrow_mut(), fs, &progress);
+    let held = responder.finish();
+    let released = released?;
     if let Some(notify) = released {
         tokio::task::spawn_local(durability::release_loop(srv.clone(), notify));
     }
@@ -124,6 +131,9 @@ async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, han
     for l in listeners {
         let fd = fd::register_listener(l).map_err(|e| e.to_string())?;
         tokio::task::spawn_local(accept_loop(srv.clone(), fd, stop.clone()));
+    }
+    for h in held {
+        start_connection_with(&srv, h.stream, h.peer, &h.input);
     }
     tokio::task::spawn_local(cron(srv.clone(), stop.clone()));
     tokio::task::spawn_local(expiry::run(srv.clone()));
@@ -185,6 +195,11 @@ async fn accept_loop(srv: Rc<RefCell<Server>>, listener: AsyncFd<TcpListener>, s
 }
 
 fn start_connection(srv: &Rc<RefCell<Server>>, stream: std::net::TcpStream, peer: SocketAddr) {
+    start_connection_with(srv, stream, peer, &[]);
+}
+
+/// Starts serving a connection whose first `input` bytes were already received.
+fn start_connection_with(srv: &Rc<RefCell<Server>>, stream: std::net::TcpStream, peer: SocketAddr, input: &[u8]) {
     let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let fd = stream.as_raw_fd();
     if stream.set_nonblocking(true).is_err() {
@@ -203,7 +218,7 @@ fn start_connection(srv: &Rc<RefCell<Server>>, stream: std::net::TcpStream, peer
     let Ok(sock) = fd::register_stream(stream) else { return };
     let slot = s.connect(peer.to_string(), laddr, fd);
     drop(s);
-    tokio::task::spawn_local(connection::Connection::new(srv.clone(), sock, slot).run());
+    tokio::task::spawn_local(connection::Connection::new(srv.clone(), sock, slot).with_input(input).run());
 }
 
 /// Periodic jobs at `hz`: rate sampling, idle-client time-outs, CLIENT PAUSE expiry, and

@@ -37,7 +37,7 @@ pub struct Server {
 }
 
 fn wait_ready(port: u16, child: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
@@ -47,8 +47,9 @@ fn wait_ready(port: u16, child: &mut Child) -> bool {
             if s.write_all(b"PING\r\n").is_ok() {
                 let mut b = [0u8; 64];
                 if let Ok(n) = s.read(&mut b) {
-                    // A reply of any kind (PONG, or LOADING later) means it listens.
-                    if n > 0 {
+                    // Any reply but -LOADING (the dataset is still loading) means it serves;
+                    // an error (NOAUTH) too.
+                    if n > 0 && !b[..n].starts_with(b"-LOADING") {
                         return true;
                     }
                 }
@@ -214,7 +215,10 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(port: u16) -> Raw {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        Self::from_stream(TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+    }
+
+    pub fn from_stream(s: TcpStream) -> Raw {
         s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
         s.set_nodelay(true).expect("nodelay");
         Raw { s, buf: Vec::new() }

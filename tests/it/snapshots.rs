@@ -259,3 +259,54 @@ fn kill_9_while_snapshots_run_loses_nothing_acknowledged() {
     );
     assert!(left.iter().any(|n| n.ends_with(".snap")), "snapshots were taken meanwhile: {left:?}");
 }
+
+/// While a big snapshot loads, the port answers: -LOADING to commands, INFO with the
+/// progress; a connection made meanwhile is served normally once the load ends.
+#[test]
+fn clients_get_loading_and_progress_while_the_dataset_loads() {
+    let dir = temp_dir("snap-loading");
+    let args = ["--auto-aof-rewrite-percentage", "0", "--max-recovery-seconds", "0"];
+    let mut s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    pipeline_sets(&mut c, "key:", 1_000_000, 40);
+    let () = redis::cmd("SAVE").query(&mut c).unwrap();
+    s.keep_dir();
+    assert!(s.signal_and_wait("TERM").success());
+    drop(s);
+    let port = crate::common::free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keel-server"))
+        .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut raw = loop {
+        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            break crate::common::Raw::from_stream(s);
+        }
+        assert!(Instant::now() < deadline, "never listened");
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let (mut loading, mut info_seen) = (false, false);
+    let served = loop {
+        assert!(Instant::now() < deadline, "never finished loading");
+        match raw.cmd(&["GET", "key:7"]) {
+            Frame::Error(e) if e.starts_with(b"LOADING") => loading = true,
+            other => break other,
+        }
+        if let Frame::Bulk(b) = raw.cmd(&["INFO", "persistence"]) {
+            let text = String::from_utf8_lossy(&b).into_owned();
+            if text.contains("loading:1") {
+                assert!(text.contains("loading_eta_seconds:") && text.contains("loading_total_bytes:"), "{text}");
+                info_seen = true;
+            }
+        }
+    };
+    assert_eq!(served, crate::common::bulk(&"v".repeat(40)));
+    assert!(loading && info_seen, "the load was observed: LOADING {loading}, INFO {info_seen}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

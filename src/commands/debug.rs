@@ -112,6 +112,28 @@ fn object(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// DEBUG RELOAD: a synchronous snapshot, then the databases emptied and loaded back from it
+/// (Redis does the same with its RDB). Nothing is logged: the state does not change.
+fn reload(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.srv.in_exec || ctx.srv.snapshots.running.is_some() {
+        return Err("ERR Background save already in progress".into());
+    }
+    let done = ctx
+        .srv
+        .save_now(crate::executor::snapshot::Kind::Save)
+        .map_err(|e| CmdError::from(format!("ERR Error trying to save the DB: {e}")))?;
+    let fs = ctx.srv.fs.clone().ok_or("ERR the data directory is not open")?;
+    let checked = crate::storage::snapshot::open(fs.as_ref(), &done.path)
+        .map_err(|e| CmdError::from(format!("ERR Error trying to load the snapshot: {e}")))?;
+    for db in 0..ctx.srv.dbs.len() {
+        ctx.srv.flush_db(db, true);
+    }
+    ctx.srv.load_snapshot(&checked).map_err(|e| CmdError::from(format!("ERR Error trying to load the snapshot: {e}")))?;
+    crate::log_notice!("DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
+    Ok(())
+}
+
 fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
     let sub = ctx.arg(1).to_ascii_lowercase();
     match (sub.as_slice(), ctx.argc()) {
@@ -146,6 +168,7 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             ctx.out.ok();
         }
         (b"error", 3) => return Err(CmdError::from(ctx.arg(2).to_vec())),
+        (b"reload", 2) => return reload(ctx),
         (b"help", 2) => {
             return super::keys::help_reply(
                 ctx,
@@ -161,6 +184,8 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
                     "    Writes <message> to the server log.",
                     "OBJECT <key>",
                     "    Low-level details of the value of <key>.",
+                    "RELOAD",
+                    "    Saves a snapshot, empties the databases and loads them back from it.",
                     "PROTOCOL <type>",
                     "    A reply of the given RESP type.",
                     "SET-ACTIVE-EXPIRE <0|1>",

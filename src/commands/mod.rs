@@ -11,6 +11,7 @@ pub mod client;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod expire;
 pub mod hll;
 pub mod info;

@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 15] {
+fn families() -> [&'static [CommandSpec]; 16] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -30,6 +30,7 @@ fn families() -> [&'static [CommandSpec]; 15] {
         super::introspect::COMMANDS,
         super::wait::COMMANDS,
         super::persistence::COMMANDS,
+        super::dump::COMMANDS,
     ]
 }
 

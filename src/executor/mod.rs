@@ -125,6 +125,8 @@ pub struct Server {
     /// The log's id (kept in every segment and snapshot header).
     pub log_id: u64,
     pub snapshots: snapshot::Snapshots,
+    /// Pinged by the log writer when the released offset advances (`release_loop` waits).
+    pub log_notify: std::sync::Arc<tokio::sync::Notify>,
 }
 
 fn random_seed() -> u64 {
@@ -180,6 +182,7 @@ impl Server {
             fs: None,
             log_id: 0,
             snapshots: snapshot::Snapshots::default(),
+            log_notify: std::sync::Arc::new(tokio::sync::Notify::new()),
             pending: pending::PendingWrites::default(),
             called: None,
             stop: Rc::new(tokio::sync::Notify::new()),
@@ -198,6 +201,9 @@ impl Server {
         crate::util::memory::set_background_thread(self.config.jemalloc_bg_thread);
         if let Some(log) = &self.log {
             log.set_fsync(crate::server::durability::fsync_policy(&self.config.appendfsync));
+        }
+        if let Err(e) = crate::server::durability::set_appendonly(self, self.config.appendonly) {
+            crate::log_warning!("{e}");
         }
     }
 

@@ -14,6 +14,7 @@ use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
 use crate::storage::record::{next_effect, KIND_EFFECTS, RECORD_HEADER_BYTES};
 use crate::storage::recovery::{recover, Options, Recovered};
+use crate::storage::segment::{self, SEGMENT_HEADER_BYTES};
 use crate::storage::snapshot::{self, Header};
 use crate::{log_notice, log_warning};
 
@@ -73,18 +74,60 @@ pub fn open_reporting(srv: &mut Server, fs: Arc<dyn Fs>, shared: &SharedProgress
     srv.release_offset = recovered.end_offset;
     srv.fs = Some(fs.clone());
     srv.log_dir_lock = Some(lock);
+    let notify = srv.log_notify.clone();
     if !srv.config.appendonly {
-        return Ok(None);
+        return Ok(Some(notify));
     }
     let last_segment = recovered.segments.last().map(|s| (s.path.clone(), s.base_offset, s.end_pos));
-    let resume = Resume { log_id: srv.log_id, end_offset: recovered.end_offset, last_segment };
-    let notify = Arc::new(tokio::sync::Notify::new());
-    let n = notify.clone();
+    start_writer(srv, last_segment)?;
+    Ok(Some(notify))
+}
+
+/// Starts the log writer at the log's end, appending to `last_segment` if given.
+fn start_writer(srv: &mut Server, last_segment: Option<(PathBuf, u64, u64)>) -> Result<(), String> {
+    let fs = srv.fs.clone().ok_or("the data directory is not open")?;
+    let dir = log_dir(srv);
+    let resume = Resume { log_id: srv.log_id, end_offset: srv.written_offset, last_segment };
+    let n = srv.log_notify.clone();
     let wopts = WriterOptions { segment_size_bytes: srv.config.segment_size_bytes, fsync: fsync_policy(&srv.config.appendfsync) };
     let writer = LogWriter::start(fs, &dir, &resume, wopts, Box::new(move |_| n.notify_one()))
         .map_err(|e| format!("Can't open the log in {}: {e}", dir.display()))?;
     srv.log = Some(writer);
-    Ok(Some(notify))
+    Ok(())
+}
+
+/// CONFIG SET appendonly at runtime. Turning the log on starts it at the current end and
+/// schedules a snapshot (Redis rewrites its AOF then): writes made without the log are
+/// recoverable once that snapshot is durable (aof_rewrite_in_progress back to 0). Turning it
+/// off syncs and closes it, releasing every held reply.
+pub fn set_appendonly(srv: &mut Server, on: bool) -> Result<(), String> {
+    if srv.fs.is_none() || on == srv.log.is_some() {
+        return Ok(());
+    }
+    if on {
+        // A last segment that begins at the log's end (empty) is appended to; otherwise a
+        // new one starts there, right after the last record.
+        let fs = srv.fs.clone().ok_or("the data directory is not open")?;
+        let dir = log_dir(srv);
+        let end = srv.written_offset;
+        let last = fs.list(&dir).ok().and_then(|names| names.iter().filter_map(|n| segment::parse_file_name(n)).max());
+        let resume = last.filter(|&b| b == end).map(|b| (dir.join(segment::file_name(b)), b, SEGMENT_HEADER_BYTES as u64));
+        start_writer(srv, resume)?;
+        srv.snapshots.scheduled = Some(crate::executor::snapshot::Kind::Rewrite);
+        srv.snapshots.wake.notify_one();
+        log_notice!("Log turned on at offset {end}; a snapshot will make earlier writes durable");
+    } else {
+        close_log(srv);
+        let end = srv.written_offset;
+        advance(srv, end);
+        for (_, c) in srv.clients.iter() {
+            if c.hold_until != 0 {
+                c.wake.raise();
+            }
+        }
+        log_notice!("Log turned off at offset {end}");
+    }
+    Ok(())
 }
 
 /// Loads the newest snapshot that checks out, newest first. Returns its header (None if
@@ -283,7 +326,8 @@ pub async fn release_loop(srv: Rc<RefCell<Server>>, notify: Arc<tokio::sync::Not
     loop {
         notify.notified().await;
         let mut s = srv.borrow_mut();
-        let Some(released) = s.log.as_ref().map(LogWriter::released_offset) else { return };
+        // The log may be off now and on later (CONFIG SET appendonly): keep waiting.
+        let Some(released) = s.log.as_ref().map(LogWriter::released_offset) else { continue };
         advance(&mut s, released);
         // Wake even when an inline write got there first: a client that waited for the
         // thread is not woken by anyone else.
@@ -341,10 +385,14 @@ fn advance(srv: &mut Server, released: u64) {
 
 /// Writes and syncs what is left, at shutdown.
 pub fn close(srv: &mut Server) {
+    close_log(srv);
+    srv.log_dir_lock = None;
+}
+
+fn close_log(srv: &mut Server) {
     if let Some(log) = srv.log.take() {
         if let Some(why) = log.shutdown() {
             log_warning!("The log was not cleanly closed: {why}");
         }
     }
-    srv.log_dir_lock = None;
 }

@@ -120,6 +120,8 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         ("pfmerge", &["PFMERGE", "h2", "h"]),
         ("psetex", &["PSETEX", "p", "60000", "v"]),
         ("rename", &["RENAME", "m3", "m5"]),
+        // The DUMP payload of "valnv" (chosen so that it is all ASCII), with a relative TTL.
+        ("restore", &["RESTORE", "r", "100000", "\x00\x05valnv\x0a\x00D\x0clWR\x5c]r"]),
         ("renamenx", &["RENAMENX", "m4", "m6"]),
         ("set", &["SET", "s", "v", "EX", "100"]),
         ("setbit", &["SETBIT", "b", "77", "1"]),

@@ -310,3 +310,94 @@ fn clients_get_loading_and_progress_while_the_dataset_loads() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// DUMP payloads are Redis's bytes, and each server restores the other's.
+#[test]
+fn dump_payloads_are_redis_bytes_and_move_both_ways() {
+    let s = Server::start();
+    let r = Reference::start();
+    let (mut k, mut rr) = (s.raw(), r.raw());
+    let random: Vec<u8> = (0..100u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let values: Vec<Vec<u8>> = vec![
+        b"hello".to_vec(),
+        b"".to_vec(),
+        b"12345".to_vec(),
+        b"-7".to_vec(),
+        b"2147483648".to_vec(),
+        b"-9223372036854775808".to_vec(),
+        b"007".to_vec(),
+        b"exactly twenty bytes".to_vec(),
+        random,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        let key = format!("v{i}");
+        for raw in [&mut k, &mut rr] {
+            assert_eq!(raw.cmd(&[b"SET".to_vec(), key.clone().into_bytes(), v.clone()]), ok());
+        }
+        let (kd, rd) = (k.cmd(&["DUMP", &key]), rr.cmd(&["DUMP", &key]));
+        assert_eq!(kd, rd, "DUMP of {v:?}");
+        let Frame::Bulk(payload) = rd else { panic!("no payload") };
+        let back = format!("back{i}");
+        for raw in [&mut k, &mut rr] {
+            assert_eq!(raw.cmd(&[b"RESTORE".to_vec(), back.clone().into_bytes(), b"0".to_vec(), payload.clone()]), ok());
+            assert_eq!(raw.cmd(&["GET", &back]), Frame::Bulk(v.clone()));
+        }
+    }
+    // A long compressible string: Redis compresses it with LZF, Keel does not; each reads
+    // the other's payload.
+    let long = "abc".repeat(100);
+    for raw in [&mut k, &mut rr] {
+        assert_eq!(raw.cmd(&["SET", "long", &long]), ok());
+    }
+    let (Frame::Bulk(kp), Frame::Bulk(rp)) = (k.cmd(&["DUMP", "long"]), rr.cmd(&["DUMP", "long"])) else { panic!("no payloads") };
+    assert!(rp.len() < kp.len(), "Redis's payload is LZF-compressed");
+    assert_eq!(k.cmd(&[b"RESTORE".to_vec(), b"fromredis".to_vec(), b"0".to_vec(), rp]), ok());
+    assert_eq!(rr.cmd(&[b"RESTORE".to_vec(), b"fromkeel".to_vec(), b"0".to_vec(), kp]), ok());
+    assert_eq!(k.cmd(&["GET", "fromredis"]), Frame::Bulk(long.clone().into_bytes()));
+    assert_eq!(rr.cmd(&["GET", "fromkeel"]), Frame::Bulk(long.into_bytes()));
+}
+
+#[test]
+fn debug_reload_keeps_the_dataset() {
+    let s = Server::start();
+    let mut c = s.client();
+    pipeline_sets(&mut c, "k", 2000, 30);
+    let () = c.set_ex("ttl", "x", 500).unwrap();
+    let () = redis::cmd("SELECT").arg(5).query(&mut c).unwrap();
+    let () = c.set("five", 5).unwrap();
+    let want = digest(&mut c);
+    let () = redis::cmd("DEBUG").arg("RELOAD").query(&mut c).unwrap();
+    assert_eq!(digest(&mut c), want);
+    let () = redis::cmd("SELECT").arg(0).query(&mut c).unwrap();
+    let ttl: i64 = c.ttl("ttl").unwrap();
+    assert!(ttl > 400 && ttl <= 500, "{ttl}");
+    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
+}
+
+#[test]
+fn config_set_appendonly_turns_the_log_on_and_off() {
+    let dir = temp_dir("snap-aof-toggle");
+    let s = Server::start_in(&dir, &["--appendonly", "no"]);
+    let mut c = s.client();
+    pipeline_sets(&mut c, "before:", 1000, 20);
+    let () = redis::cmd("CONFIG").arg("SET").arg("appendonly").arg("yes").query(&mut c).unwrap();
+    assert_eq!(info_field(&mut c, "aof_enabled"), "1");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "aof_rewrites") == "0" {
+        assert!(Instant::now() < deadline, "the snapshot that makes earlier writes durable never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    pipeline_sets(&mut c, "after:", 1000, 20);
+    let want = digest(&mut c);
+    s.kill9();
+    let s = Server::start_in(&dir, &[]);
+    let mut c = s.client();
+    assert_eq!(digest(&mut c), want, "writes before and after turning the log on survive kill -9");
+    let () = redis::cmd("CONFIG").arg("SET").arg("appendonly").arg("no").query(&mut c).unwrap();
+    assert_eq!(info_field(&mut c, "aof_enabled"), "0");
+    let () = c.set("unlogged", 1).unwrap();
+    s.kill9();
+    let s = Server::start_in(&dir, &[]);
+    let mut c = s.client();
+    assert_eq!(digest(&mut c), want, "a write made with the log off is not in it");
+}

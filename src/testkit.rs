@@ -150,3 +150,13 @@ pub fn run_cases(cases: &[Case], c: &mut Client) -> Vec<String> {
     }
     failures
 }
+
+/// Whether a server on `port` serves commands: it accepts and answers PING with anything
+/// but -LOADING (the dataset is still loading; see `server::loading`).
+pub fn serving(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut b = [0u8; 64];
+    s.write_all(b"PING\r\n").is_ok() && s.read(&mut b).is_ok_and(|n| n > 0 && !b[..n].starts_with(b"-LOADING"))
+}

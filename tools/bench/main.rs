@@ -133,7 +133,7 @@ fn start(program: &str, args: &[String], tag: &str) -> (Proc, u16) {
     std::fs::create_dir_all(&dir).expect("dir");
     let (mut child, port) = spawn_server(program, args, &dir);
     for _ in 0..2000 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if keel::testkit::serving(port) {
             return (Proc(child, dir), port);
         }
         std::thread::sleep(Duration::from_millis(5));

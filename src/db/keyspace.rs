@@ -15,7 +15,8 @@ use hashbrown::HashTable;
 use super::value::Entry;
 use crate::limits::KEYSPACE_SHARDS;
 
-/// The hash used for every key of every database; seeded once per process.
+/// The hash used for every key of every database; seeded randomly when a server starts
+/// empty, or with the seed of the snapshot it loads (see `seed`).
 #[derive(Clone)]
 pub struct KeyHasher(foldhash::fast::FixedState, u64);
 

@@ -112,10 +112,21 @@ pub fn set_appendonly(srv: &mut Server, on: bool) -> Result<(), String> {
         let end = srv.written_offset;
         let last = fs.list(&dir).ok().and_then(|names| names.iter().filter_map(|n| segment::parse_file_name(n)).max());
         let resume = last.filter(|&b| b == end).map(|b| (dir.join(segment::file_name(b)), b, SEGMENT_HEADER_BYTES as u64));
+        // The current state is saved first (as SAVE does, blocking), so the log starts right
+        // after an image of it: no record is ever replayed onto an older image. Inside
+        // MULTI, or while another snapshot runs, the snapshot is scheduled instead, and
+        // writes made without the log are durable once it completes.
+        let now = srv.snapshots.running.is_none() && srv.effects.is_empty();
+        if now {
+            srv.save_now(crate::executor::snapshot::Kind::Rewrite)
+                .map_err(|e| format!("Can't turn the log on: the snapshot failed: {e}"))?;
+        }
         start_writer(srv, resume)?;
-        srv.snapshots.scheduled = Some(crate::executor::snapshot::Kind::Rewrite);
-        srv.snapshots.wake.notify_one();
-        log_notice!("Log turned on at offset {end}; a snapshot will make earlier writes durable");
+        if !now {
+            srv.snapshots.scheduled = Some(crate::executor::snapshot::Kind::Rewrite);
+            srv.snapshots.wake.notify_one();
+        }
+        log_notice!("Log turned on at offset {end}");
     } else {
         close_log(srv);
         let end = srv.written_offset;
@@ -153,6 +164,13 @@ fn load_newest_snapshot(
         });
         let checked = match checked {
             Ok(c) => c,
+            // Like the log (case I): a downgrade is refused, not treated as damage.
+            Err(why) if why.contains("newer Keel") => {
+                return Err(format!(
+                    "Snapshot {}: {why}. Start the newer Keel, or move the file away to recover without it.",
+                    path.display()
+                ));
+            }
             Err(why) => {
                 // Renamed aside, so it neither counts as a fallback when old files are
                 // pruned nor is tried again; kept for the operator.

@@ -145,9 +145,35 @@ async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, han
     log_notice!("Ready to accept connections tcp (port {port})");
     stop.notified().await;
     drain(&srv).await;
+    save_at_shutdown(&mut srv.borrow_mut());
     durability::close(&mut srv.borrow_mut());
     log_notice!("Keel is now ready to exit, bye bye...");
     Ok(0)
+}
+
+/// SHUTDOWN SAVE, or a plain shutdown with save points and no log (Redis saves its RDB
+/// then): a snapshot of the final state. With the log on, the log already holds it.
+fn save_at_shutdown(srv: &mut Server) {
+    let wanted = match srv.shutdown {
+        Some(crate::executor::ShutdownMode::Save) => true,
+        Some(crate::executor::ShutdownMode::NoSave) => false,
+        _ => srv.log.is_none() && !srv.config.save_points.is_empty(),
+    };
+    if !wanted || srv.fs.is_none() {
+        return;
+    }
+    if srv.snapshots.running.is_some() {
+        log_warning!("A snapshot is running at shutdown; it is abandoned and a new one taken");
+        // The background one's thread ends when its channel closes with the process.
+        srv.snapshots.running = None;
+        srv.clock.capturing.set(false);
+        srv.clock.capture.borrow_mut().take();
+    }
+    log_notice!("Saving the final snapshot before exiting.");
+    match srv.save_now(crate::executor::snapshot::Kind::Save) {
+        Ok(_) => log_notice!("DB saved on disk"),
+        Err(e) => log_warning!("Error trying to save the DB: {e}"),
+    }
 }
 
 /// Asks every connection to close once its replies are written, then waits (bounded).

@@ -4,7 +4,7 @@
 //!
 //! Latency: a slice lasts at most `STEP_BUDGET`, then the task yields, so every connection
 //! with a ready command runs before the next slice; a client waits for at most one slice.
-//! While clients are active the walk also takes at most about a fifth of the executor's time
+//! While clients are active the walk also takes at most about a sixth of the executor's time
 //! (a slice, then a pause of `BUSY_PAUSE`): a client-bound load leaves the server core idle
 //! between few ready connections, and back-to-back slices would fill those gaps and halve
 //! the load's throughput (measured: SETs at 50 clients fell from 58k/s to 29k/s). When no

@@ -401,3 +401,31 @@ fn config_set_appendonly_turns_the_log_on_and_off() {
     let mut c = s.client();
     assert_eq!(digest(&mut c), want, "a write made with the log off is not in it");
 }
+
+/// Without the log, SHUTDOWN saves when save points are set (Redis saves its RDB), SHUTDOWN
+/// NOSAVE does not, and SHUTDOWN SAVE always does.
+#[test]
+fn shutdown_saves_without_the_log_like_redis() {
+    let dir = temp_dir("snap-shutdown");
+    for (args, shutdown, kept) in [
+        (&["--appendonly", "no", "--save", "3600 1"][..], "SHUTDOWN", true),
+        (&["--appendonly", "no", "--save", "3600 1"][..], "SHUTDOWN NOSAVE", false),
+        (&["--appendonly", "no", "--save", ""][..], "SHUTDOWN", false),
+        (&["--appendonly", "no", "--save", ""][..], "SHUTDOWN SAVE", true),
+    ] {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut s = Server::start_in(&dir, args);
+        let mut c = s.client();
+        let () = c.set("k", "v").unwrap();
+        let words: Vec<&str> = shutdown.split(' ').collect();
+        s.raw().send_cmd(&words);
+        assert!(s.wait_exit(Duration::from_secs(10)).is_some_and(|st| st.success()), "{shutdown} exits");
+        s.keep_dir();
+        drop(s);
+        let s = Server::start_in(&dir, args);
+        let got: Option<String> = s.client().get("k").unwrap();
+        assert_eq!(got.is_some(), kept, "{args:?} then {shutdown}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -171,7 +171,7 @@ impl Snap {
 }
 
 /// The digest of what a snapshot file holds, loaded into a fresh executor.
-fn image_digest(fs: &SimFs, path: &std::path::Path) -> Result<String, String> {
+pub fn image_digest(fs: &SimFs, path: &std::path::Path) -> Result<String, String> {
     let checked = crate::storage::snapshot::open(fs, path)?;
     let mut config = Config::default();
     config.dir = PathBuf::from("/nowhere");

@@ -46,9 +46,20 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .step_by(2)
         .map(|i| (String::from_utf8_lossy(ctx.arg(i)).into_owned(), String::from_utf8_lossy(ctx.arg(i + 1)).into_owned()))
         .collect();
+    let was_appendonly = ctx.srv.config.appendonly;
     ctx.srv.config.set_many(&pairs).map_err(CmdError::from)?;
     ctx.srv.apply_config();
     crate::util::log::set_level(&ctx.srv.config.loglevel);
+    // Turning the log on can fail (a full disk, a failed snapshot): say so, and leave the
+    // setting as it was, as Redis does.
+    if ctx.srv.fs.is_some() && ctx.srv.config.appendonly != ctx.srv.log.is_some() {
+        let old = if was_appendonly { "yes" } else { "no" };
+        let _ = ctx.srv.config.set_many(&[("appendonly".to_string(), old.to_string())]);
+        return Err(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - the log could not be turned on or off, see the server log"
+                .into(),
+        );
+    }
     ctx.out.ok();
     Ok(())
 }

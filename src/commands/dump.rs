@@ -88,10 +88,8 @@ fn restore(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let Some(body) = verify(ctx.arg(3)) else { return Err("ERR DUMP payload version or checksum are wrong".into()) };
     let mut r = Reader::new(body);
-    let value = match r.value() {
-        Ok(v) if r.remaining() == 0 => v,
-        _ => return Err("ERR Bad data format".into()),
-    };
+    // Like Redis, bytes after the value are ignored.
+    let Ok(value) = r.value() else { return Err("ERR Bad data format".into()) };
     let deleted = replace && ctx.db().remove(&key).is_some();
     let now = ctx.now_ms();
     let at = match (ttl, absttl) {

@@ -33,6 +33,21 @@ pub const READY_BLOCKS_MAX: usize = 8;
 /// Entries the walk handles between two looks at the clock.
 const ENTRIES_PER_CLOCK_CHECK: usize = 128;
 
+/// Entries a slice writes at least, whatever the clock says: progress is certain even when
+/// a slice cannot resume where the last one stopped.
+const ENTRIES_PER_SLICE_MIN: usize = 64;
+
+/// Where a slice stopped inside a shard: resuming there is valid while the shard's layout
+/// is unchanged (no key added or removed there meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Resume {
+    /// Live database, or `usize::MAX - i` for detached keyspace `i`.
+    source: usize,
+    shard: usize,
+    layout: u64,
+    visited: usize,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct LiveDb {
     /// The image database this live database holds (SWAPDB moves contents).
@@ -99,6 +114,7 @@ pub struct Capture {
     /// Walked detached keyspaces, for the caller to free off the executor.
     pub spent: Vec<Keyspace>,
     pub sink: Sink,
+    resume: Option<Resume>,
     /// The longest walk slice so far: executor CPU time, and wall time.
     pub step_cpu_max_us: u64,
     pub step_wall_max: Duration,
@@ -121,6 +137,7 @@ impl Capture {
             detached: Vec::new(),
             spent: Vec::new(),
             sink,
+            resume: None,
             step_cpu_max_us: 0,
             step_wall_max: Duration::ZERO,
         }
@@ -178,10 +195,12 @@ impl Capture {
 
     fn walk(&mut self, dbs: &mut [Db], deadline: Instant) -> bool {
         let epoch = self.epoch;
-        let mut work = 0;
-        while let Some((image, ks, next)) = self.detached.last_mut() {
+        let mut w = Walk { work: 0, written: 0, deadline, epoch };
+        loop {
+            let source = usize::MAX - self.detached.len();
+            let Some((image, ks, next)) = self.detached.last_mut() else { break };
             while *next < KEYSPACE_SHARDS {
-                if !walk_shard(&mut self.sink, ks, *next, *image, epoch, deadline, &mut work) {
+                if !walk_shard(&mut self.sink, ks, source, *next, *image, &mut w, &mut self.resume) {
                     return false;
                 }
                 *next += 1;
@@ -199,7 +218,7 @@ impl Capture {
                 continue;
             }
             while live.next_shard < KEYSPACE_SHARDS {
-                if !walk_shard(&mut self.sink, &mut dbs[db].ks, live.next_shard, live.image, epoch, deadline, &mut work) {
+                if !walk_shard(&mut self.sink, &mut dbs[db].ks, db, live.next_shard, live.image, &mut w, &mut self.resume) {
                     return false;
                 }
                 live.next_shard += 1;
@@ -221,25 +240,51 @@ impl Capture {
     }
 }
 
+/// The state of one slice of the walk.
+struct Walk {
+    /// Entries looked at since the clock was last read.
+    work: usize,
+    /// Entries written in this slice.
+    written: usize,
+    deadline: Instant,
+    epoch: u8,
+}
+
 /// Writes the unwritten entries of one shard as image database `image`, marking them; false
-/// if the deadline came first (the shard is walked again next time: marked entries are
-/// skipped at the cost of one comparison). `work` counts entries looked at across shards,
-/// so the clock is read every `ENTRIES_PER_CLOCK_CHECK` of them however small the shards.
-fn walk_shard(sink: &mut Sink, ks: &mut Keyspace, shard: usize, image: usize, epoch: u8, deadline: Instant, work: &mut usize) -> bool {
-    *work += 1;
-    for e in ks.shard_iter_mut(shard) {
-        *work += 1;
-        if *work >= ENTRIES_PER_CLOCK_CHECK {
-            *work = 0;
-            if Instant::now() >= deadline {
+/// if the deadline came first. The next slice resumes at the same position if the shard's
+/// layout did not change; otherwise it walks the shard again from its start, skipping marked
+/// entries (a comparison each, but a read of each entry: a cache miss).
+fn walk_shard(
+    sink: &mut Sink,
+    ks: &mut Keyspace,
+    source: usize,
+    shard: usize,
+    image: usize,
+    w: &mut Walk,
+    resume: &mut Option<Resume>,
+) -> bool {
+    let layout = ks.shard_layout(shard);
+    let skip = match resume.take() {
+        Some(r) if r.source == source && r.shard == shard && r.layout == layout => r.visited,
+        _ => 0,
+    };
+    w.work += 1;
+    for (at, e) in (skip..).zip(ks.shard_iter_mut(shard).skip(skip)) {
+        w.work += 1;
+        if w.work >= ENTRIES_PER_CLOCK_CHECK {
+            w.work = 0;
+            if w.written >= ENTRIES_PER_SLICE_MIN && Instant::now() >= w.deadline {
+                // Entry `at` is not handled yet: the next slice starts with it.
+                *resume = Some(Resume { source, shard, layout, visited: at });
                 return false;
             }
         }
-        if e.snap_epoch == epoch {
+        if e.snap_epoch == w.epoch {
             continue;
         }
         sink.write(image, e);
-        e.snap_epoch = epoch;
+        e.snap_epoch = w.epoch;
+        w.written += 1;
     }
     true
 }

@@ -47,6 +47,9 @@ pub fn shard_of(hash: u64) -> usize {
 struct Shard {
     table: HashTable<Box<Entry>>,
     volatile: usize,
+    /// Bumped by every insert of a new key and every removal: while it stays the same, the
+    /// table's iteration order does too (the snapshot walk resumes by position).
+    layout: u64,
 }
 
 pub struct Keyspace {
@@ -120,6 +123,7 @@ impl Keyspace {
             hashbrown::hash_table::Entry::Occupied(mut o) => Some(std::mem::replace(o.get_mut(), entry)),
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(entry);
+                shard.layout += 1;
                 None
             }
         };
@@ -139,6 +143,7 @@ impl Keyspace {
         debug_assert_eq!(h, self.hash(key));
         let shard = self.shards.get_mut(shard_of(h))?;
         let Ok(occ) = shard.table.find_entry(h, |e| e.key() == key) else { return None };
+        shard.layout += 1;
         let (old, _) = occ.remove();
         self.len -= 1;
         Self::adjust_volatile(&mut shard.volatile, &mut self.volatile, old.expire_at_ms().is_some(), false);
@@ -178,6 +183,11 @@ impl Keyspace {
         self.shards.get(shard).into_iter().flat_map(|s| s.table.iter().map(|b| &**b))
     }
 
+    /// The shard's layout version (see `Shard::layout`).
+    pub fn shard_layout(&self, shard: usize) -> u64 {
+        self.shards.get(shard).map_or(0, |s| s.layout)
+    }
+
     /// Entries of one shard, mutably (the snapshot walk marks what it has written).
     pub fn shard_iter_mut(&mut self, shard: usize) -> impl Iterator<Item = &mut Entry> {
         self.shards.get_mut(shard).into_iter().flat_map(|s| s.table.iter_mut().map(|b| &mut **b))
@@ -204,6 +214,7 @@ impl Keyspace {
     pub fn shard_extract(&mut self, shard: usize, mut pred: impl FnMut(&Entry) -> bool) -> Vec<Box<Entry>> {
         let Some(sh) = self.shards.get_mut(shard) else { return Vec::new() };
         let out: Vec<Box<Entry>> = sh.table.extract_if(|e| pred(e)).collect();
+        sh.layout += out.len() as u64;
         for e in &out {
             self.len -= 1;
             if e.expire_at_ms().is_some() {

@@ -57,7 +57,8 @@ impl Server {
     /// Records the effects of the command that just ran; called before its key events are
     /// handed on.
     pub(super) fn propagate_command(&mut self, slot: usize, spec: &CommandSpec, args: Args<'_>, ok: bool) {
-        if ok && spec.has(flags::WRITE) && self.clock.events.borrow().iter().any(|e| !e.expired) {
+        let keyless = spec.keys.is_empty() && spec.full_name != "exec";
+        if ok && spec.has(flags::WRITE) && (keyless || self.clock.events.borrow().iter().any(|e| !e.expired)) {
             self.snapshots.dirty += 1;
         }
         if self.log.is_none() {
@@ -110,7 +111,14 @@ impl Server {
             self.effects.barrier = false;
             return None;
         }
-        let log = self.log.as_ref()?;
+        let Some(log) = self.log.as_ref() else {
+            // The log was turned off inside this unit (CONFIG SET appendonly no in MULTI):
+            // what it collected has nowhere to go.
+            self.effects.payload.clear();
+            self.effects.touched.clear();
+            self.effects.barrier = false;
+            return None;
+        };
         let now = u64::try_from(self.clock.now()).unwrap_or(0);
         let end = log.append(KIND_EFFECTS, now, &self.effects.payload);
         self.effects.payload.clear();

@@ -46,6 +46,8 @@ pub struct Running {
     pub keys_total: u64,
     /// The compactor thread of a background snapshot.
     pub thread: Option<compactor::Thread>,
+    /// Writes counted when it started: those are in the image (Redis's dirty_before_bgsave).
+    pub dirty_before: u64,
 }
 
 #[derive(Default)]
@@ -120,7 +122,8 @@ impl Server {
             run_id,
         };
         let keys_total = self.dbs.iter().map(|d| d.len() as u64).sum();
-        self.snapshots.running = Some(Running { kind, started: Instant::now(), header, keys_total, thread: None });
+        let dirty_before = self.snapshots.dirty;
+        self.snapshots.running = Some(Running { kind, started: Instant::now(), header, keys_total, thread: None, dirty_before });
         Ok(header)
     }
 
@@ -188,7 +191,7 @@ impl Server {
                 st.consecutive_failures = 0;
                 let now = super::unix_ms();
                 self.last_save_secs = now / 1000;
-                self.snapshots.dirty = 0;
+                self.snapshots.dirty = self.snapshots.dirty.saturating_sub(run.dirty_before);
                 self.snapshots.last_offset = done.log_offset;
                 self.snapshots.last_file_bytes = done.file_bytes;
                 self.snapshots.last_keys = done.keys;
@@ -340,7 +343,9 @@ impl Server {
         for c in &snap.summary.dbs {
             let db =
                 self.dbs.get_mut(c.db as usize).ok_or_else(|| format!("the snapshot has database {} but `databases` is {ndbs}", c.db))?;
-            db.ks.reserve(usize::try_from(c.keys).unwrap_or(0));
+            // The counts are checked against the total only after loading: never trust one
+            // beyond the file's own key count.
+            db.ks.reserve(usize::try_from(c.keys.min(snap.summary.keys)).unwrap_or(0));
         }
         let access = self.clock.initial_access();
         let dbs = &mut self.dbs;

@@ -191,7 +191,7 @@ fn load_newest_snapshot(
         let keys = srv
             .load_snapshot_with(&checked, &mut |done| {
                 let mut p = lock_progress(shared);
-                p.loaded_bytes = file_bytes * done / keys_total;
+                p.loaded_bytes = u64::try_from(u128::from(file_bytes) * u128::from(done) / u128::from(keys_total)).unwrap_or(file_bytes);
                 let now = std::time::Instant::now();
                 if now >= next_report {
                     next_report = now + PROGRESS_EVERY;

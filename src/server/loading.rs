@@ -101,11 +101,13 @@ pub struct Responder {
 }
 
 /// Starts answering on (clones of) `listeners`.
-pub fn start(listeners: &[TcpListener], progress: SharedProgress) -> std::io::Result<Responder> {
+/// With `password_required`, nothing is answered but -NOAUTH (AUTH itself gets -LOADING: the
+/// executor checks passwords once it has the connection).
+pub fn start(listeners: &[TcpListener], progress: SharedProgress, password_required: bool) -> std::io::Result<Responder> {
     let ls: Vec<TcpListener> = listeners.iter().map(TcpListener::try_clone).collect::<Result<_, _>>()?;
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
-    let thread = std::thread::Builder::new().name("keel-loading".into()).spawn(move || serve(&ls, &progress, &s))?;
+    let thread = std::thread::Builder::new().name("keel-loading".into()).spawn(move || serve(&ls, &progress, &s, password_required))?;
     Ok(Responder { stop, thread })
 }
 
@@ -117,7 +119,7 @@ impl Responder {
     }
 }
 
-fn serve(listeners: &[TcpListener], progress: &SharedProgress, stop: &AtomicBool) -> Vec<Held> {
+fn serve(listeners: &[TcpListener], progress: &SharedProgress, stop: &AtomicBool, password_required: bool) -> Vec<Held> {
     let mut conns: Vec<Conn> = Vec::new();
     while !stop.load(Ordering::Acquire) {
         for l in listeners {
@@ -131,7 +133,7 @@ fn serve(listeners: &[TcpListener], progress: &SharedProgress, stop: &AtomicBool
             }
         }
         for c in &mut conns {
-            poll(c, progress);
+            poll(c, progress, password_required);
         }
         conns.retain(|c| !c.closed);
         std::thread::sleep(POLL_EVERY);
@@ -140,7 +142,7 @@ fn serve(listeners: &[TcpListener], progress: &SharedProgress, stop: &AtomicBool
 }
 
 /// Reads what arrived and answers every complete command.
-fn poll(c: &mut Conn, progress: &SharedProgress) {
+fn poll(c: &mut Conn, progress: &SharedProgress, password_required: bool) {
     let mut tmp = [0u8; 16 * 1024];
     loop {
         match c.stream.read(&mut tmp) {
@@ -156,16 +158,23 @@ fn poll(c: &mut Conn, progress: &SharedProgress) {
             }
         }
         if c.input.len() > INPUT_BYTES_MAX {
-            break;
+            // More than any command we would answer now: drop the client.
+            c.closed = true;
+            return;
         }
     }
     let mut out = Vec::new();
     let mut at = 0;
     loop {
-        match c.parser.parse(&c.input[at..], ParseLimits::default()) {
+        let limits = ParseLimits { authenticated: !password_required, ..ParseLimits::default() };
+        match c.parser.parse(&c.input[at..], limits) {
             Ok(Parsed::Command(n)) => {
                 let name = c.parser.args(&c.input[at..]).get(0).to_ascii_lowercase();
-                answer(&name, progress, &mut out);
+                if password_required && name != b"auth" {
+                    out.extend_from_slice(b"-NOAUTH Authentication required.\r\n");
+                } else {
+                    answer(&name, progress, &mut out);
+                }
                 at += n;
             }
             Ok(Parsed::Skip(n)) => at += n,

@@ -119,7 +119,9 @@ async fn serve(config: Config, listeners: Vec<TcpListener>, fs: Arc<dyn Fs>, han
     // Clients connecting while the dataset loads get -LOADING (and INFO) from a helper
     // thread; the load runs here, and the connections are ours once it is done.
     let progress = loading::SharedProgress::default();
-    let responder = loading::start(&listeners, progress.clone()).map_err(|e| format!("Can't start the loading responder: {e}"))?;
+    let password_required = srv.borrow().config.requirepass.is_some();
+    let responder =
+        loading::start(&listeners, progress.clone(), password_required).map_err(|e| format!("Can't start the loading responder: {e}"))?;
     let released = durability::open_reporting(&mut srv.borrow_mut(), fs, &progress);
     let held = responder.finish();
     let released = released?;

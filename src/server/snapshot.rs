@@ -51,11 +51,11 @@ pub async fn run(srv: Rc<RefCell<Server>>) {
             // BGSAVE and BGREWRITEAOF start their snapshot themselves; the rest start here.
             if s.snapshots.running.is_none() {
                 let Some(kind) = s.snapshot_due(unix_ms()) else { continue };
-                s.snapshots.scheduled = None;
                 let d = done.clone();
                 if s.snapshot_start_background(kind, Box::new(move || d.notify_one())).is_err() {
                     continue;
                 }
+                s.snapshots.scheduled = None;
             }
         }
         drive(&srv, &done).await;

@@ -246,9 +246,9 @@ impl ValueRef<'_> {
 /// oooooooo` (length L+2, or 7 + next byte + 2 when L is 7) copying from `offset + 1` bytes
 /// back.
 pub fn lzf_decompress(input: &[u8], len: usize) -> DecodeResult<Vec<u8>> {
-    // The output length is announced: refuse absurd ones before allocating (LZF expands at
-    // most ~264x per control byte pair; a 4 GiB claim from a 10-byte input is a lie).
-    if len > input.len().saturating_mul(300).max(64) {
+    // The output length is announced: refuse absurd ones before allocating (a back
+    // reference of 3 bytes copies at most 264, so LZF expands at most ~88x).
+    if len > input.len().saturating_mul(90).max(64) {
         return Err("LZF length does not match its data".into());
     }
     let bad = || "invalid LZF data".to_string();

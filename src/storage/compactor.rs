@@ -188,7 +188,9 @@ pub fn spawn(
     std::thread::Builder::new().name("keel-snapshot".into()).spawn(move || {
         crate::util::sys::set_thread_nice(COMPACTOR_NICE);
         crate::util::sys::bind_thread_to(&cpulist, "the snapshot thread");
-        let outcome = serve(make_job(), &rx, &back);
+        // A panic here must still produce an outcome: the executor waits for one.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(make_job(), &rx, &back)))
+            .unwrap_or_else(|_| Err("the snapshot thread panicked".into()));
         *r.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
         on_done();
     })?;

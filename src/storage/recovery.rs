@@ -124,8 +124,9 @@ pub fn recover(
                 drop(file);
                 fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
                 out.truncated_bytes += bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1);
-                // A snapshot taken just as the previous segment filled sits at this base.
-                from_seen |= base == from;
+                // A snapshot taken just as the previous segment filled sits at this base (if
+                // that segment really ended there).
+                from_seen |= base == from && (i == 0 || out.end_offset == base);
                 break;
             }
             Err(reason) => {

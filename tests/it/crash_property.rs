@@ -174,3 +174,58 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         assert_eq!(dataset_digest(&fresh), want, "{name}: replay under another clock differs");
     }
 }
+
+/// A capture over shards big enough that slices stop inside them (about 100 keys a shard),
+/// with writes, deletes and new keys between slices: the image is the dataset at its start.
+/// This is the resume-by-position path (`db::capture`), which small histories never reach.
+#[test]
+fn a_capture_with_writes_between_slices_images_its_start() {
+    let fs = SimFs::new(5);
+    let mut srv = server(&fs);
+    let slot = srv.connect("t".into(), String::new(), -1);
+    let mut words = vec!["MSET".to_string()];
+    for i in 0..400_000 {
+        words.push(format!("key:{i}"));
+        words.push(format!("value-{i}"));
+        if words.len() > 2000 {
+            run(&mut srv, slot, &words);
+            words.truncate(1);
+        }
+    }
+    run(&mut srv, slot, &words);
+    let expect = dataset_digest(&srv);
+    let header = srv.snapshot_begin(keel::executor::snapshot::Kind::Rewrite).unwrap();
+    let mut job = srv.compactor_job(header).unwrap()();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut slices = 0;
+    loop {
+        slices += 1;
+        let walked = srv.snapshot_step(Duration::ZERO);
+        for (raw, keys) in srv.snapshot_blocks() {
+            job.block(&raw, keys);
+        }
+        if walked {
+            break;
+        }
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = format!("key:{}", x % 500_000);
+            let cmd = match x % 3 {
+                0 => vec!["DEL".to_string(), k],
+                1 => vec!["SET".to_string(), k, "changed".to_string()],
+                _ => vec!["APPEND".to_string(), k, "+".to_string()],
+            };
+            run(&mut srv, slot, &cmd);
+        }
+    }
+    assert!(slices > 1000, "the walk was cut into many slices ({slices})");
+    let (dbs, last) = srv.snapshot_end();
+    for (raw, keys) in last {
+        job.block(&raw, keys);
+    }
+    let done = job.finish(&dbs).unwrap();
+    assert_eq!(done.keys, 400_000);
+    assert_eq!(keel::crashsim::image_digest(&fs, &done.path).unwrap(), expect);
+}

@@ -23,6 +23,12 @@ pub trait LogFile: Send + Sync {
     /// treat it as a hint: on failure, writes still extend the file.
     fn allocate(&self, len: u64) -> io::Result<()>;
     fn len_bytes(&self) -> io::Result<u64>;
+    /// Starts writing `len` bytes at `pos` to disk without waiting for them and without
+    /// making anything durable (a hint that spreads writeback out; `sync_data` is still the
+    /// durability point). The default does nothing.
+    fn start_writeback(&self, _pos: u64, _len: u64) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A held directory lock; dropping it releases the lock.
@@ -104,6 +110,9 @@ impl LogFile for RealFile {
     }
     fn allocate(&self, len: u64) -> io::Result<()> {
         crate::util::sys::fallocate(&self.0, len)
+    }
+    fn start_writeback(&self, pos: u64, len: u64) -> io::Result<()> {
+        crate::util::sys::start_writeback(&self.0, pos, len)
     }
     fn len_bytes(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())

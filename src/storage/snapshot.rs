@@ -30,9 +30,11 @@ const KEY_FLAG_EXPIRE: u8 = 1;
 const ZSTD_LEVEL: i32 = 1;
 /// Compressed bytes gathered before one write call.
 const WRITE_CHUNK_BYTES: usize = 1 << 20;
-/// Written bytes between two fdatasyncs while the file is written (Redis's
-/// rdb-save-incremental-fsync): one big sync at the end would make the kernel write back
-/// the whole file at once, stalling everything else that touches the disk.
+/// Written bytes between two writeback starts while the file is written (Redis's
+/// rdb-save-incremental-fsync, which uses sync_file_range too): one big sync at the end would
+/// write back the whole file at once. Not fdatasync: each of those forces an ext4 journal
+/// commit, and the executor's own log writes wait for commits (measured: SET max latency
+/// +12 to +36 ms during a snapshot with an fdatasync every 8 MiB).
 const SYNC_EVERY_BYTES: u64 = 8 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +245,8 @@ impl Writer {
         self.pos += self.pending.len() as u64;
         self.pending.clear();
         if self.pos - self.synced_pos >= SYNC_EVERY_BYTES {
-            self.file.sync_data()?;
+            // A hint: a failure here only means the final fdatasync has more to do.
+            let _ = self.file.start_writeback(self.synced_pos, self.pos - self.synced_pos);
             self.synced_pos = self.pos;
         }
         Ok(())

@@ -54,6 +54,23 @@ pub fn try_lock_exclusive(f: &std::fs::File) -> std::io::Result<()> {
 }
 
 /// Reserves `len` bytes for `f` (zero-filled, growing it if shorter): fallocate mode 0.
+/// Starts writeback of a file range and waits for earlier writeback of it (Linux
+/// `sync_file_range(WAIT_BEFORE | WRITE)`): dirty pages go to disk a little at a time, with no
+/// journal commit (which an fdatasync forces, and which stalls every other writer of the
+/// file system meanwhile). Not a durability point: an fdatasync still has to follow.
+pub fn start_writeback(f: &std::fs::File, offset: u64, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let off = libc::off64_t::try_from(offset).map_err(|_| std::io::Error::other("offset too large"))?;
+    let n = libc::off64_t::try_from(len).map_err(|_| std::io::Error::other("length too large"))?;
+    // SAFETY: sync_file_range on the raw fd of a borrowed file; no memory is passed.
+    let rc = unsafe { libc::sync_file_range(f.as_raw_fd(), off, n, libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 pub fn fallocate(f: &std::fs::File, len: u64) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::other("length too large"))?;

@@ -200,7 +200,11 @@ pub fn snapshot(a: &Args, keel: &str) {
     }
     let r = measure("redis-server", "redis", keys, requests);
     print_rows(&[("keel", &k), ("redis", &r)]);
-    println!("| ratio keel/redis | | | | | | | | | | {:.2} | {:.2} | |", k.file_bytes as f64 / r.file_bytes.max(1) as f64, k.restart_secs / r.restart_secs);
+    println!(
+        "| ratio keel/redis | | | | | | | | | | {:.2} | {:.2} | |",
+        k.file_bytes as f64 / r.file_bytes.max(1) as f64,
+        k.restart_secs / r.restart_secs
+    );
 }
 
 fn print_rows(rows: &[(&str, &Measured)]) {

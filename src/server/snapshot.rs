@@ -27,6 +27,39 @@ pub const STEP_BUDGET: Duration = Duration::from_micros(200);
 /// Pause after a slice while clients are active: 200 us of walk per 1.2 ms, about 17%.
 const BUSY_PAUSE: Duration = Duration::from_millis(1);
 
+/// Pause while the executor's core is nearly saturated (over `SATURATED_PERCENT` of the last
+/// `LOAD_WINDOW` busy): about 6%. A saturated core also starves the kernel's deferred network
+/// work (ksoftirqd), which showed as 10-40 ms latency spikes during snapshots.
+const SATURATED_PAUSE: Duration = Duration::from_millis(3);
+const SATURATED_PERCENT: u64 = 85;
+const LOAD_WINDOW: Duration = Duration::from_millis(100);
+
+/// How busy the executor's thread has been lately (CPU time over wall time).
+struct Load {
+    since: std::time::Instant,
+    cpu_us: u64,
+    saturated: bool,
+}
+
+impl Load {
+    fn new() -> Self {
+        Load { since: std::time::Instant::now(), cpu_us: crate::util::sys::thread_cpu_us(), saturated: false }
+    }
+
+    /// Whether the executor was saturated over the last window (re-measured once a window).
+    fn saturated(&mut self) -> bool {
+        let wall = self.since.elapsed();
+        if wall >= LOAD_WINDOW {
+            let cpu = crate::util::sys::thread_cpu_us();
+            let wall_us = u64::try_from(wall.as_micros()).unwrap_or(u64::MAX).max(1);
+            self.saturated = cpu.saturating_sub(self.cpu_us) * 100 / wall_us >= SATURATED_PERCENT;
+            self.since = std::time::Instant::now();
+            self.cpu_us = cpu;
+        }
+        self.saturated
+    }
+}
+
 /// How often the automatic triggers are looked at.
 const CHECK_EVERY: Duration = Duration::from_millis(100);
 
@@ -65,6 +98,7 @@ pub async fn run(srv: Rc<RefCell<Server>>) {
 /// Walks the running capture to its end, then waits for the compactor's outcome.
 async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
     let Some(tx) = srv.borrow().snapshots.running.as_ref().and_then(|r| r.thread.as_ref()).map(|t| t.tx.clone()) else { return };
+    let mut load = Load::new();
     let mut rest = loop {
         let (walked, full, commands) = {
             let mut s = srv.borrow_mut();
@@ -85,7 +119,7 @@ async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
         }
         tokio::task::yield_now().await;
         if srv.borrow().stats.commands_processed != commands {
-            tokio::time::sleep(BUSY_PAUSE).await;
+            tokio::time::sleep(if load.saturated() { SATURATED_PAUSE } else { BUSY_PAUSE }).await;
         }
     };
     while let Some(m) = rest.pop_front() {

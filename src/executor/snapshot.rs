@@ -368,3 +368,45 @@ impl Server {
 fn compactor_queue() -> usize {
     crate::db::capture::READY_BLOCKS_MAX
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sim::SimFs;
+
+    fn write_bytes(srv: &mut Server, slot: usize, n: usize) {
+        let value = "v".repeat(1000);
+        for i in 0..n / 1000 {
+            crate::crashsim::run(srv, slot, &["SET".to_string(), format!("k{i}"), value.clone()]);
+        }
+    }
+
+    #[test]
+    fn automatic_triggers_follow_the_settings() {
+        let fs = SimFs::new(9);
+        let mut srv = crate::crashsim::server(&fs).unwrap();
+        let slot = srv.connect("t".into(), String::new(), -1);
+        let now = super::super::unix_ms();
+        // Growth against the last snapshot's size, above the minimum size.
+        srv.config.auto_aof_rewrite_percentage = 100;
+        srv.config.auto_aof_rewrite_min_size = 1 << 20;
+        srv.config.max_recovery_seconds = 0;
+        srv.snapshots.last_file_bytes = 3 << 20;
+        write_bytes(&mut srv, slot, 2 << 20);
+        assert_eq!(srv.snapshot_due(now), None, "2 MB of log is 66% of a 3 MB snapshot");
+        write_bytes(&mut srv, slot, 2 << 20);
+        assert_eq!(srv.snapshot_due(now), Some(Kind::Rewrite), "4 MB is over 100%");
+        // The recovery-time knob: 4 MB at 1 MB/s is 4 s of replay.
+        srv.config.auto_aof_rewrite_percentage = 0;
+        srv.snapshots.replay_bytes_per_sec = 1e6;
+        srv.config.max_recovery_seconds = 10;
+        assert_eq!(srv.snapshot_due(now), None);
+        srv.config.max_recovery_seconds = 3;
+        assert_eq!(srv.snapshot_due(now), Some(Kind::Rewrite));
+        // A failure holds automatic triggers back for a while; BGSAVE SCHEDULE does not wait.
+        srv.snapshots.retry_after_ms = now + 5000;
+        assert_eq!(srv.snapshot_due(now), None);
+        srv.snapshots.scheduled = Some(Kind::Save);
+        assert_eq!(srv.snapshot_due(now), Some(Kind::Save));
+    }
+}

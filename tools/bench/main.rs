@@ -76,6 +76,10 @@ struct Args {
     /// Keys loaded by the snapshot scenario.
     #[arg(long, default_value_t = 5_000_000)]
     snapshot_keys: u64,
+    /// Snapshot scenario without the snapshot: the "during" runs measure the machine's own
+    /// noise between two identical runs.
+    #[arg(long)]
+    snapshot_control: bool,
 }
 
 struct Proc(Child, PathBuf);

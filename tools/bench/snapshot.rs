@@ -111,7 +111,7 @@ fn in_progress(port: u16) -> bool {
     info_u64(port, "rdb_bgsave_in_progress") == 1
 }
 
-fn measure(program: &str, tag: &str, keys: u64, requests: u64) -> Measured {
+fn measure(program: &str, tag: &str, keys: u64, requests: u64, control: bool) -> Measured {
     let redis = program == "redis-server";
     // Each server is pinned to CPU 1 with all its threads (Redis: its fork child too), like
     // every scenario's servers; redis-benchmark has CPU 0.
@@ -140,7 +140,9 @@ fn measure(program: &str, tag: &str, keys: u64, requests: u64) -> Measured {
     let (stop_rss, peak, sampler) = rss_sampler(pid);
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let started = Instant::now();
-    call(&mut s, &[b"BGSAVE"]);
+    if !control {
+        call(&mut s, &[b"BGSAVE"]);
+    }
     let hist = latency_history(port);
     let (snap_p99, snap_max) = bench_pair(port, requests);
     let snap_hist_max = latency_max(hist);
@@ -193,12 +195,15 @@ pub fn snapshot(a: &Args, keel: &str) {
     let keys = a.snapshot_keys;
     let requests = a.requests;
     println!("{keys} keys (values 32-100 bytes); redis-benchmark -c 50 -r 5000000 -n {requests} GET then SET; both servers appendonly yes, everysec, pinned to CPU 1 with their snapshot work");
-    let k = measure(keel, "keel", keys, requests);
+    if a.snapshot_control {
+        println!("control: no snapshot between the two measured runs (the noise of the machine)");
+    }
+    let k = measure(keel, "keel", keys, requests, a.snapshot_control);
     if !a.servers.iter().any(|s| s == "redis") {
         print_rows(&[("keel", &k)]);
         return;
     }
-    let r = measure("redis-server", "redis", keys, requests);
+    let r = measure("redis-server", "redis", keys, requests, a.snapshot_control);
     print_rows(&[("keel", &k), ("redis", &r)]);
     println!(
         "| ratio keel/redis | | | | | | | | | | {:.2} | {:.2} | |",

@@ -128,6 +128,12 @@ pub fn set_appendonly(srv: &mut Server, on: bool) -> Result<(), String> {
         }
         log_notice!("Log turned on at offset {end}");
     } else {
+        // After a failed fsync or write the log on disk ends before what memory holds;
+        // closing it would release replies of writes that never reached the disk, and a
+        // snapshot taken then would sit past the log's end (case J at the next start).
+        if let Some(why) = srv.log.as_ref().and_then(|l| l.failed_for_good().then(|| l.failure().unwrap_or_default())) {
+            return Err(format!("Can't turn the log off after it failed ({why}); restart to recover from what is on disk"));
+        }
         close_log(srv);
         let end = srv.written_offset;
         advance(srv, end);

@@ -91,6 +91,10 @@ fn a_failed_fsync_refuses_writes_serves_durable_reads_and_never_acknowledges() {
     let refused = error_text(c.q("SET other 3"));
     assert!(refused.starts_with("MISCONF Errors writing to the AOF file: fsync of the log failed"), "{refused}");
     assert_eq!(c.q("GET durable"), bulk("1"), "reads of durable data go on");
+    // Turning the log off now would release the lost write's reply: refused.
+    let off = error_text(c.q("CONFIG SET appendonly no"));
+    assert!(off.starts_with("ERR CONFIG SET failed (possibly related to argument 'appendonly')"), "{off}");
+    assert_eq!(c.q("CONFIG GET appendonly"), Frame::Array(vec![bulk("appendonly"), bulk("yes")]));
     let mut reader = srv.raw();
     reader.send(b"GET lost\r\n");
     assert!(reader.try_read().is_none(), "a read never reveals the write that did not become durable");

@@ -143,10 +143,6 @@ impl Capture {
         }
     }
 
-    pub fn epoch(&self) -> u8 {
-        self.epoch
-    }
-
     /// Write hook: `e`, in live database `db`, is about to change or go. Writes it if the
     /// walk has not; the caller then marks it (or drops it).
     pub fn preserve(&mut self, db: usize, e: &Entry) {

@@ -291,6 +291,18 @@ impl Server {
             c.sink.ready.clear();
         }
         while !self.snapshot_step(Duration::from_secs(3600)) {}
+        self.drop_capture();
+    }
+
+    /// Removes the capture and the running snapshot without finishing the walk. Only safe
+    /// when a new capture walks everything next (it gets a new epoch, which no entry has) or
+    /// the process ends; the compactor thread gives up when its channel is dropped.
+    pub fn snapshot_drop(&mut self) {
+        self.snapshots.running = None;
+        self.drop_capture();
+    }
+
+    fn drop_capture(&mut self) {
         self.clock.capturing.set(false);
         self.clock.capture.borrow_mut().take();
     }

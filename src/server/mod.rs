@@ -166,10 +166,7 @@ fn save_at_shutdown(srv: &mut Server) {
     }
     if srv.snapshots.running.is_some() {
         log_warning!("A snapshot is running at shutdown; it is abandoned and a new one taken");
-        // The background one's thread ends when its channel closes with the process.
-        srv.snapshots.running = None;
-        srv.clock.capturing.set(false);
-        srv.clock.capture.borrow_mut().take();
+        srv.snapshot_drop();
     }
     log_notice!("Saving the final snapshot before exiting.");
     match srv.save_now(crate::executor::snapshot::Kind::Save) {

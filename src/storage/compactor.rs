@@ -160,7 +160,6 @@ pub fn remove_temp_files(fs: &dyn Fs, dir: &Path) -> std::io::Result<usize> {
 pub enum Msg {
     Block(Vec<u8>, u32),
     Finish(Vec<DbCount>),
-    Abort,
 }
 
 /// A compactor thread working on one job.
@@ -206,7 +205,8 @@ fn serve(mut job: Job, rx: &Receiver<Msg>, back: &SyncSender<Vec<u8>>) -> Result
                 let _ = back.try_send(raw);
             }
             Ok(Msg::Finish(dbs)) => return job.finish(&dbs),
-            Ok(Msg::Abort) | Err(_) => {
+            // The executor let go of the channel (shutdown) before sending Finish.
+            Err(_) => {
                 job.abort();
                 return Err("the snapshot was abandoned".into());
             }

@@ -73,6 +73,9 @@ fn config_resetstat(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     srv.slowlog.reset();
     srv.latency.reset(&[]);
+    if let Some(log) = &srv.log {
+        log.reset_stats();
+    }
     ctx.out.ok();
     Ok(())
 }

@@ -201,7 +201,11 @@ fn log_fields(s: &Server, log: &crate::storage::log_writer::LogWriter, out: &mut
             }
         }
     }
-    out.push_str("\r\n");
+    let _ = write!(
+        out,
+        "\r\nkeel_log_rolls:{}\r\nkeel_log_roll_max_usec:{}\r\nkeel_log_inline_write_max_usec:{}\r\n",
+        st.rolls, st.roll_usec_max, st.inline_write_usec_max
+    );
     if let Some(why) = log.failure() {
         let _ = write!(out, "keel_log_error:{}\r\n", why.replace(['\r', '\n'], " "));
     }

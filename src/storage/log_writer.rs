@@ -51,6 +51,11 @@ pub struct LogStats {
     pub fsyncs: u64,
     /// Counts per bucket of `FSYNC_BUCKETS_USEC`, plus one for slower.
     pub fsync_usec_histogram: Vec<u64>,
+    /// Segment rolls, and the longest one (sync of the old segment, creation of the next).
+    pub rolls: u64,
+    pub roll_usec_max: u64,
+    /// The longest write the executor made itself (everysec, no): its thread waits for it.
+    pub inline_write_usec_max: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,11 +122,26 @@ struct Files {
     log_id: u64,
     segment_size_bytes: u64,
     active: Active,
+    /// The segment before `active` while its final fdatasync is pending, with its end offset.
+    /// Records go into `active` meanwhile, so a roll holds no write reply for that fsync
+    /// (20-130 ms measured while a snapshot writes). Nothing past its end is published durable
+    /// before it is synced; records written meanwhile name a durable offset below its end,
+    /// which is how recovery tells an unsynced tail across the boundary from damage (case B
+    /// in docs/recovery.md).
+    sealed: Option<(Arc<dyn LogFile>, u64)>,
+    /// The next segment's file, made ahead by the thread (`SPARE_FILE_NAME`): a roll writes
+    /// its header and renames it, with no fsync, so the executor can roll inline.
+    spare: Option<Arc<dyn LogFile>>,
+    /// The active segment came from the spare and its header and name are not yet synced:
+    /// the next sync covers them (file, then directory) before any offset in it is durable.
+    fresh: bool,
 }
 
 struct Shared {
     /// Lock order: `files` before `batch`.
     files: Mutex<Files>,
+    /// `Files::sealed` is set (readable without the files lock, under the batch lock).
+    sealed_pending: AtomicBool,
     batch: Mutex<Batch>,
     wake: Condvar,
     written_offset: AtomicU64,
@@ -173,9 +193,19 @@ impl LogWriter {
             }
             None => Active::create(fs.as_ref(), dir, resume.log_id, resume.end_offset, opts.segment_size_bytes)?,
         };
-        let files = Files { fs, dir: dir.to_path_buf(), log_id: resume.log_id, segment_size_bytes: opts.segment_size_bytes, active };
+        let files = Files {
+            fs,
+            dir: dir.to_path_buf(),
+            log_id: resume.log_id,
+            segment_size_bytes: opts.segment_size_bytes,
+            active,
+            sealed: None,
+            spare: None,
+            fresh: false,
+        };
         let shared = Arc::new(Shared {
             files: Mutex::new(files),
+            sealed_pending: AtomicBool::new(false),
             batch: Mutex::new(Batch { start_offset: resume.end_offset, end_offset: resume.end_offset, ..Batch::default() }),
             wake: Condvar::new(),
             written_offset: AtomicU64::new(resume.end_offset),
@@ -184,7 +214,13 @@ impl LogWriter {
             failure: Mutex::new(None),
             fatal: AtomicBool::new(false),
             fsync: AtomicU8::new(opts.fsync as u8),
-            stats: Mutex::new(LogStats { fsyncs: 0, fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1] }),
+            stats: Mutex::new(LogStats {
+                fsyncs: 0,
+                fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1],
+                rolls: 0,
+                roll_usec_max: 0,
+                inline_write_usec_max: 0,
+            }),
         });
         let mut t = Thread { shared: shared.clone(), on_durable, last_sync: std::time::Instant::now() };
         let thread = std::thread::Builder::new().name("keel-log".into()).spawn(move || t.run())?;
@@ -218,14 +254,21 @@ impl LogWriter {
         if self.fsync() == Fsync::Always || self.shared.fatal.load(Ordering::Acquire) {
             return None;
         }
-        let Ok(mut files) = self.shared.files.try_lock() else {
-            self.hand_off();
-            return None;
-        };
+        // Waits for the thread if it holds the files (it writes and rolls under this lock, and
+        // syncs outside it unless a roll finds no spare): handing the batch off instead would
+        // make these replies wait for whatever fsync the thread is in or starts next.
+        let mut files = lock(&self.shared.files);
         if lock(&self.shared.batch).handed_off {
             return None;
         }
-        match self.shared.write_pending(&mut files, false) {
+        let started = std::time::Instant::now();
+        let wrote = self.shared.write_pending(&mut files, false);
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        {
+            let mut st = lock(&self.shared.stats);
+            st.inline_write_usec_max = st.inline_write_usec_max.max(usec);
+        }
+        match wrote {
             Ok(_) => {
                 let written = self.written_offset();
                 Some(self.shared.released_offset.fetch_max(written, Ordering::AcqRel).max(written))
@@ -271,6 +314,12 @@ impl LogWriter {
     /// The log failed for good: held replies will never be released.
     pub fn failed_for_good(&self) -> bool {
         self.shared.fatal.load(Ordering::Acquire)
+    }
+
+    /// CONFIG RESETSTAT: the counters and maxima start again from zero.
+    pub fn reset_stats(&self) {
+        let mut st = lock(&self.shared.stats);
+        *st = LogStats { fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1], ..LogStats::default() };
     }
 
     pub fn stats(&self) -> LogStats {
@@ -371,6 +420,27 @@ impl Active {
         Ok(Self { file, base, pos: SEGMENT_HEADER_BYTES as u64 })
     }
 
+    /// Makes the spare file the segment starting at `base`: header written, renamed. Nothing
+    /// is synced here; `Thread::sync` syncs the file and the directory before any offset in
+    /// it is published durable (recovery's case E covers a crash before that).
+    fn from_spare(files: &Files, spare: Arc<dyn LogFile>, base: u64) -> std::io::Result<Self> {
+        let created_ms = u64::try_from(crate::executor::unix_ms()).unwrap_or(0);
+        let header = SegmentHeader { log_id: files.log_id, base_offset: base, created_ms }.encode();
+        write_all_at(spare.as_ref(), 0, &header)?;
+        files.fs.rename(&files.dir.join(segment::SPARE_FILE_NAME), &files.dir.join(segment::file_name(base)))?;
+        Ok(Self { file: spare, base, pos: SEGMENT_HEADER_BYTES as u64 })
+    }
+
+    /// Creates the spare: space reserved, synced, its name synced; a leftover one replaced.
+    fn create_spare(fs: &dyn Fs, dir: &Path, size: u64) -> std::io::Result<Arc<dyn LogFile>> {
+        let path = dir.join(segment::SPARE_FILE_NAME);
+        let _ = fs.remove(&path);
+        let file: Arc<dyn LogFile> = Arc::from(fs.create(&path)?);
+        let _ = file.allocate(size);
+        file.sync_data().and_then(|()| fs.sync_dir(dir))?;
+        Ok(file)
+    }
+
     fn end_offset(&self) -> u64 {
         segment::offset_at(self.base, self.pos)
     }
@@ -429,10 +499,7 @@ impl Shared {
         let mut i = 0;
         while from < bytes.len() {
             if files.active.pos >= files.segment_size_bytes && files.active.pos > SEGMENT_HEADER_BYTES as u64 {
-                if !may_roll {
-                    return Err((from, i, Unwritten::NeedsRoll));
-                }
-                self.roll(files).map_err(|why| (from, i, why))?;
+                self.roll(files, !may_roll).map_err(|why| (from, i, why))?;
                 continue;
             }
             // Records up to the segment size (at least one: a record may overrun it).
@@ -458,14 +525,51 @@ impl Shared {
         Ok(())
     }
 
-    /// Syncs the active segment completely and starts the next one at the log's end.
-    fn roll(&self, files: &mut Files) -> Result<(), Unwritten> {
-        let written = self.written_offset.load(Ordering::Acquire);
-        self.sync_file(files.active.file.as_ref(), written)?;
+    /// Starts the next segment at the log's end and seals the active one; its final sync
+    /// follows on the thread (`Thread::sync`) without holding up writes. `inline` (the
+    /// executor) rolls only into the spare, and only with no sealed segment pending: anything
+    /// that needs an fsync is left to the thread (NeedsRoll).
+    fn roll(&self, files: &mut Files, inline: bool) -> Result<(), Unwritten> {
+        let started = std::time::Instant::now();
+        if inline && (files.sealed.is_some() || files.spare.is_none()) {
+            return Err(Unwritten::NeedsRoll);
+        }
+        // At most one sealed segment: an older one is synced first.
+        if let Some((file, end)) = files.sealed.take() {
+            if let Err(e) = self.sync_file(file.as_ref(), end) {
+                files.sealed = Some((file, end));
+                return Err(e);
+            }
+        }
         let base = files.active.end_offset();
-        let next = Active::create(files.fs.as_ref(), &files.dir, files.log_id, base, files.segment_size_bytes)
-            .map_err(|e| self.classify(&e, "creating a log segment failed"))?;
-        files.active = next;
+        let (next, fresh) = match files.spare.take() {
+            Some(spare) => match Active::from_spare(files, spare, base) {
+                Ok(a) => (a, true),
+                // The spare may be half-renamed or half-written: the thread makes a new one.
+                Err(e) if inline => {
+                    crate::log_warning!("rolling the log into the spare segment failed: {e}; the log thread rolls instead");
+                    return Err(Unwritten::NeedsRoll);
+                }
+                Err(e) => return Err(self.classify(&e, "rolling the log into the spare segment failed")),
+            },
+            None => {
+                let a = Active::create(files.fs.as_ref(), &files.dir, files.log_id, base, files.segment_size_bytes)
+                    .map_err(|e| self.classify(&e, "creating a log segment failed"))?;
+                (a, false)
+            }
+        };
+        let old = std::mem::replace(&mut files.active, next);
+        files.sealed = Some((old.file, base));
+        files.fresh = fresh;
+        self.sealed_pending.store(true, Ordering::Release);
+        if inline {
+            // The thread syncs the sealed segment and makes the next spare.
+            self.wake.notify_one();
+        }
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let mut st = lock(&self.stats);
+        st.rolls += 1;
+        st.roll_usec_max = st.roll_usec_max.max(usec);
         Ok(())
     }
 
@@ -537,6 +641,7 @@ impl Thread {
         // from 2.3-2.4 ms to 1.4-1.55 ms, with SET throughput unchanged within the noise.
         crate::util::sys::set_thread_nice(LOG_THREAD_NICE);
         crate::util::sys::bind_bio_thread("the log writer (bio_cpulist)");
+        self.make_spare();
         self.serve();
         if self.shared.fatal.load(Ordering::Acquire) {
             // Let the executor see the failure: its held replies will never be released.
@@ -556,6 +661,7 @@ impl Thread {
                     if b.stop
                         || (has_bytes && (policy == Fsync::Always || b.handed_off || wanted))
                         || (self.unsynced() && (self.sync_due() || wanted))
+                        || self.sealed_pending()
                     {
                         break;
                     }
@@ -602,12 +708,13 @@ impl Thread {
                 self.release(sh.written_offset.load(Ordering::Acquire));
             }
             let wanted = lock(&sh.batch).sync_wanted > sh.durable_offset.load(Ordering::Acquire);
-            if (self.sync_due() || stop || wanted) && self.sync().is_err() {
+            if (self.sync_due() || stop || wanted || self.sealed_pending()) && self.sync().is_err() {
                 return;
             }
             if stop {
                 return;
             }
+            self.make_spare();
         }
     }
 
@@ -624,23 +731,78 @@ impl Thread {
     }
 
     /// Syncs what has been written, without holding the files lock during the fsync (an
-    /// inline write may go on meanwhile; it lands past `written`).
+    /// inline write may go on meanwhile; it lands past `written`): a sealed segment first,
+    /// then the active one, so the durable offset only ever covers a synced prefix.
     fn sync(&mut self) -> Result<(), ()> {
-        let (file, written) = {
+        let (sealed, file, fresh, written) = {
             let files = lock(&self.shared.files);
-            (files.active.file.clone(), self.shared.written_offset.load(Ordering::Acquire))
+            (files.sealed.clone(), files.active.file.clone(), files.fresh, self.shared.written_offset.load(Ordering::Acquire))
         };
+        if let Some((sealed, end)) = sealed {
+            self.shared.sync_file(sealed.as_ref(), end).map_err(|_| ())?;
+            // Only this thread rolls into a segment that needs a sync first (an inline roll
+            // waits for `sealed` to clear), so the sealed segment is still the one just synced.
+            lock(&self.shared.files).sealed = None;
+            self.shared.sealed_pending.store(false, Ordering::Release);
+            if written <= end {
+                self.notify_durable(end);
+                return Ok(());
+            }
+        }
         if written <= self.shared.durable_offset.load(Ordering::Acquire) {
             return Ok(());
         }
+        if fresh {
+            // A segment made from the spare: its header and its name become durable before
+            // any offset in it does.
+            let (fs, dir) = {
+                let files = lock(&self.shared.files);
+                (files.fs.clone(), files.dir.clone())
+            };
+            if let Err(e) = file.sync_data().and_then(|()| fs.sync_dir(&dir)) {
+                self.shared.fail(format!(
+                    "syncing a new log segment failed: {e}; writes are refused until a restart recovers from what is on disk"
+                ));
+                return Err(());
+            }
+            let mut files = lock(&self.shared.files);
+            if Arc::ptr_eq(&files.active.file, &file) {
+                files.fresh = false;
+            }
+        }
         self.shared.sync_file(file.as_ref(), written).map_err(|_| ())?;
         self.last_sync = std::time::Instant::now();
-        if self.shared.fsync() == Fsync::Always {
-            self.release(written);
-        } else {
-            (self.on_durable)(written);
-        }
+        self.notify_durable(written);
         Ok(())
+    }
+
+    /// Makes the spare segment if there is none (outside the files lock: it syncs).
+    fn make_spare(&mut self) {
+        let (fs, dir, size, missing) = {
+            let files = lock(&self.shared.files);
+            (files.fs.clone(), files.dir.clone(), files.segment_size_bytes, files.spare.is_none())
+        };
+        if !missing || self.shared.fatal.load(Ordering::Acquire) {
+            return;
+        }
+        match Active::create_spare(fs.as_ref(), &dir, size) {
+            Ok(f) => lock(&self.shared.files).spare = Some(f),
+            // Rolls then create the segment themselves, on this thread.
+            Err(e) => crate::log_warning!("preparing the next log segment failed: {e}"),
+        }
+    }
+
+    fn notify_durable(&self, offset: u64) {
+        if self.shared.fsync() == Fsync::Always {
+            self.release(offset);
+        } else {
+            (self.on_durable)(offset);
+        }
+    }
+
+    /// A sealed segment waits for its final sync: due now, whatever the policy.
+    fn sealed_pending(&self) -> bool {
+        self.shared.sealed_pending.load(Ordering::Acquire)
     }
 
     fn release(&self, offset: u64) {

@@ -3,8 +3,9 @@
 //! lettered as in docs/recovery.md; a refusal names the file, the offset and the repair tool.
 //!
 //! Invariant: nothing that may have been acknowledged is dropped. Only an end that no later
-//! record proves durable is truncated, and only in the last segment (the writer syncs a
-//! segment completely before it starts the next).
+//! record proves durable is truncated: in the last segment, or in the one before it together
+//! with the segments after (the writer seals a segment and syncs it while the next fills;
+//! nothing past it is called durable before that sync).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -116,14 +117,31 @@ pub fn recover(
         read_into(file.as_ref(), &mut bytes).map_err(|e| io_err(&path, e))?;
         let header = match SegmentHeader::decode(&bytes) {
             Ok(h) => h,
-            // E: the last segment was being created when the process died: no record in it
-            // can have been acknowledged (the header is synced before any record is written).
-            // Any length: the file is preallocated before its header is written, and a crash
-            // may keep the length but not the header.
-            Err(_) if last && bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0) => {
+            // E: the last segment was being made when the process died: its header and name
+            // are synced before any offset in it is durable, so a header that does not decode
+            // means none of its records can have been acknowledged, unless one of them names
+            // the log durable past the segment's start (then the header was synced and
+            // damaged later: F). Records are checked against the log id of the segments
+            // before it and the base offset of its name; without those, only an all-zero
+            // file passes. Any length: the file is preallocated.
+            Err(reason) if last && !reason.contains("newer Keel") => {
+                let zeros = bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0);
+                let proof = match out.log_id.or(opts.log_id) {
+                    Some(id) => first_durable_past(&bytes, id, base, base, opts.payload_max_bytes),
+                    None if zeros => None,
+                    None => Some((base, base)),
+                };
+                if let Some((at, durable)) = proof {
+                    let why = if at == base && durable == base && !zeros {
+                        reason.to_string()
+                    } else {
+                        format!("{reason}, but the record at offset {at} shows the log was durable up to {durable}")
+                    };
+                    return Err(refuse('F', &path, Some(base), why));
+                }
                 drop(file);
                 fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
-                out.truncated_bytes += bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1);
+                out.truncated_bytes += written_len(&bytes);
                 // A snapshot taken just as the previous segment filled sits at this base (if
                 // that segment really ended there).
                 from_seen |= base == from && (i == 0 || out.end_offset == base);
@@ -145,11 +163,48 @@ pub fn recover(
             apply(rec)
         })
         .map_err(|e| refuse('X', &path, None, format!("applying a record failed: {e}")))?;
+        // Where this segment's records stop short of the next segment: damage, or a clean
+        // end (zeros) before the offset the next one starts at.
+        let short = match &stop {
+            Stop::Bad { offset, reason, later, .. } if later.is_none_or(|l| l.durable_offset <= *offset) => Some((*offset, *reason)),
+            Stop::Clean { pos } if !last && offset_at(base, *pos) != bases[i + 1] => {
+                Some((offset_at(base, *pos), "the segment ends early"))
+            }
+            _ => None,
+        };
+        let mut tail_across = false;
+        if let (Some((offset, reason)), false) = (short, last) {
+            // Only the segment before the last can end in an unsynced tail (the writer seals
+            // one segment at a time and syncs it while records go into the next, and those
+            // name a durable offset below its end), and only if no later record and no
+            // snapshot proves the log durable past the damage.
+            let after = if offset < from || i + 2 < bases.len() {
+                After::Foreign
+            } else {
+                durable_past(fs, &bases[i + 1..], dir, header.log_id, offset, opts.payload_max_bytes)?
+            };
+            let proof = match after {
+                After::NoProof => None,
+                _ if offset < from => Some(format!(", and the snapshot at offset {from} shows the log was durable past it")),
+                After::Proof(p, at, durable) => {
+                    Some(format!(", and the record at offset {at} in {} shows the log was durable up to {durable}", p.display()))
+                }
+                After::Foreign => Some(String::new()),
+            };
+            match (proof, &stop) {
+                (None, _) => tail_across = true,
+                // The next segment's own checks name what is wrong (F, G, H).
+                (Some(proof), Stop::Clean { .. }) if proof.is_empty() => {}
+                (Some(proof), Stop::Clean { .. }) => {
+                    return Err(refuse('F', &path, Some(offset), format!("{reason} before the next segment starts{proof}")));
+                }
+                (Some(proof), Stop::Bad { .. }) => {
+                    return Err(refuse('D', &path, Some(offset), format!("{reason} in a segment that later segments follow{proof}")));
+                }
+            }
+        }
         let end_pos = match stop {
             Stop::Clean { pos } => pos,
-            Stop::Bad { offset, reason, .. } if !last => {
-                return Err(refuse('D', &path, Some(offset), format!("{reason} in a segment that later segments follow")));
-            }
             Stop::Bad { offset, reason, later: Some(l), .. } if l.durable_offset > offset => {
                 return Err(refuse(
                     'C',
@@ -175,14 +230,33 @@ pub fn recover(
                 let file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
                 file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
                 // Count what was written there, not the preallocated zeros after it.
-                let written_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1);
-                out.truncated_bytes += written_end.saturating_sub(pos);
+                out.truncated_bytes += written_len(&bytes).saturating_sub(pos);
                 pos
             }
         };
+        // Reached only when the short end is an unsynced tail (or this is the last segment).
+        if tail_across {
+            // The unsynced tail goes on into the later segments: they go with it.
+            if !opts.load_truncated {
+                let offset = offset_at(base, end_pos);
+                return Err(refuse('B', &path, Some(offset), "an unsynced tail across segments, and aof-load-truncated is no"));
+            }
+            for &b in &bases[i + 1..] {
+                let p = dir.join(segment::file_name(b));
+                let f = fs.open(&p, false).map_err(|e| io_err(&p, e))?;
+                read_into(f.as_ref(), &mut bytes).map_err(|e| io_err(&p, e))?;
+                drop(f);
+                out.truncated_bytes += written_len(&bytes).saturating_sub(SEGMENT_HEADER_BYTES as u64);
+                fs.remove(&p).map_err(|e| io_err(&p, e))?;
+            }
+            fs.sync_dir(dir).map_err(|e| io_err(dir, e))?;
+        }
         out.end_offset = offset_at(base, end_pos);
         from_seen |= out.end_offset == from;
         out.segments.push(SegmentMeta { base_offset: base, path, end_pos });
+        if tail_across {
+            break;
+        }
     }
     if !from_seen {
         let path = out.segments.last().map_or_else(|| dir.to_path_buf(), |s| s.path.clone());
@@ -194,6 +268,61 @@ pub fn recover(
         return Err(refuse('J', &path, Some(from), why));
     }
     Ok(out)
+}
+
+/// Bytes up to the last non-zero one (a segment's preallocated zeros are not data).
+fn written_len(bytes: &[u8]) -> u64 {
+    bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1)
+}
+
+/// What the segments after a short one say about the damage at `offset`.
+enum After {
+    /// A record names the log durable past it: (its file, its offset, the durable offset).
+    Proof(PathBuf, u64, u64),
+    /// None does: an unsynced tail.
+    NoProof,
+    /// A header that does not decode, or does not match its name or the log: not the
+    /// writer's next segment; the usual checks decide.
+    Foreign,
+}
+
+fn durable_past(fs: &dyn Fs, bases: &[u64], dir: &Path, log_id: u64, offset: u64, payload_max_bytes: u64) -> Result<After, RecoveryError> {
+    let mut bytes = Vec::new();
+    for (j, &base) in bases.iter().enumerate() {
+        let path = dir.join(segment::file_name(base));
+        let file = fs.open(&path, false).map_err(|e| refuse('X', &path, None, format!("cannot read: {e}")))?;
+        read_into(file.as_ref(), &mut bytes).map_err(|e| refuse('X', &path, None, format!("cannot read: {e}")))?;
+        match SegmentHeader::decode(&bytes) {
+            Ok(h) if h.base_offset == base && h.log_id == log_id => {}
+            // A last segment whose header never reached the disk (case E): its records,
+            // checked against its name and this log, still count.
+            Err(reason) if j + 1 == bases.len() && !reason.contains("newer Keel") => {}
+            _ => return Ok(After::Foreign),
+        }
+        if let Some((at, durable)) = first_durable_past(&bytes, log_id, base, offset, payload_max_bytes) {
+            return Ok(After::Proof(path, at, durable));
+        }
+    }
+    Ok(After::NoProof)
+}
+
+/// The first valid record of a segment's `bytes` (header not read: `log_id` and `base` given)
+/// that names the log durable past `offset`: (its offset, the durable offset it names).
+fn first_durable_past(bytes: &[u8], log_id: u64, base: u64, offset: u64, payload_max_bytes: u64) -> Option<(u64, u64)> {
+    let mut found = None;
+    let stop = scan(bytes, log_id, base, payload_max_bytes, |_, rec| {
+        if rec.durable_offset > offset {
+            found = Some((rec.offset, rec.durable_offset));
+            return Err(());
+        }
+        Ok(())
+    });
+    if let Ok(Stop::Bad { later: Some(l), .. }) = stop {
+        if l.durable_offset > offset {
+            found = found.or(Some((l.offset, l.durable_offset)));
+        }
+    }
+    found
 }
 
 /// Cases F, G, H: a header that contradicts its name or the segments before it.
@@ -321,11 +450,61 @@ mod tests {
 
     #[test]
     fn case_d_damage_before_a_later_segment_refuses_to_start() {
+        // Lag 0: every record names the log durable up to itself, so the later segment's
+        // records prove the damaged one was synced.
         let fs = SimFs::new(4);
         let dir = Path::new("/k/log");
-        let at = write_log(&fs, dir, 2, 3, 1_000_000);
+        let at = write_log(&fs, dir, 2, 3, 0);
+        fs.flip_bit(&at[2].0, at[2].1 as usize + 50, 0).unwrap();
+        let err = run(&fs, dir).0.unwrap_err();
+        assert_eq!((err.case, err.offset), ('D', Some(at[2].2)));
+        assert!(err.reason.contains(&format!("offset {}", at[3].2)), "{err}");
+        // A segment that ends early (its tail zeroed) before a proven-durable later one: D too.
+        let fs = SimFs::new(5);
+        let at = write_log(&fs, dir, 2, 3, 0);
+        let f = fs.open(&at[2].0, true).unwrap();
+        f.set_len(at[2].1).unwrap();
+        f.set_len(at[2].1 + 4096).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'F');
+        // Damage with two segments after it: never an unsynced tail, whatever they name.
+        let fs = SimFs::new(6);
+        let at = write_log(&fs, dir, 3, 3, 1_000_000);
         fs.flip_bit(&at[2].0, at[2].1 as usize + 50, 0).unwrap();
         assert_eq!(run(&fs, dir).0.unwrap_err().case, 'D');
+    }
+
+    #[test]
+    fn case_b_an_unsynced_tail_across_a_roll_goes_with_the_later_segments() {
+        // A sealed segment's final sync runs while the next one fills; records written
+        // meanwhile name a durable offset below its end (lag). Torn, or ended early (zeros).
+        for torn in [true, false] {
+            let fs = SimFs::new(6);
+            let dir = Path::new("/k/log");
+            let at = write_log(&fs, dir, 2, 3, 1_000_000);
+            let (path, pos, offset) = at[2].clone();
+            if torn {
+                fs.flip_bit(&path, pos as usize + 50, 0).unwrap();
+            } else {
+                let f = fs.open(&path, true).unwrap();
+                f.set_len(pos).unwrap();
+                f.set_len(pos + 4096).unwrap();
+            }
+            let (r, seen) = run(&fs, dir);
+            let r = r.unwrap();
+            assert_eq!(seen, vec![at[0].2, at[1].2], "torn={torn}");
+            assert_eq!((r.end_offset, r.segments.len()), (offset, 1));
+            assert!(r.truncated_bytes > 100, "later segments' records are counted: {}", r.truncated_bytes);
+            assert!(fs.contents(&at[3].0).is_err(), "the later segment is removed");
+            assert_eq!(run(&fs, dir).0.unwrap().truncated_bytes, 0, "a second start finds a clean log");
+            // aof-load-truncated no refuses instead, and removes nothing.
+            let fs = SimFs::new(7);
+            let at = write_log(&fs, dir, 2, 3, 1_000_000);
+            fs.flip_bit(&at[2].0, at[2].1 as usize + 50, 0).unwrap();
+            let strict = Options { load_truncated: false, ..OPTS };
+            let err = recover(&fs, dir, &strict, &mut |_| Ok(())).unwrap_err();
+            assert_eq!(err.case, 'B');
+            assert!(fs.contents(&at[3].0).is_ok());
+        }
     }
 
     #[test]
@@ -340,6 +519,39 @@ mod tests {
         let r = run(&fs, dir).0.unwrap();
         assert_eq!((r.records, r.truncated_bytes, r.segments.len()), (2, 3, 1));
         assert_eq!(fs.list(dir).unwrap(), vec![at[0].0.file_name().unwrap().to_string_lossy().into_owned()]);
+    }
+
+    #[test]
+    fn case_e_a_last_segment_whose_header_never_reached_the_disk() {
+        // A segment made from the spare: header written, renamed, records written, and the
+        // power lost before its first sync kept the header page. Records that name no durable
+        // offset past its start were never acknowledged: the segment goes. One that does
+        // proves the header was synced once: refuse (F).
+        for lag in [1_000_000u64, 0] {
+            let fs = SimFs::new(30);
+            let dir = Path::new("/k/log");
+            let at = write_log(&fs, dir, 2, 3, lag);
+            let f = fs.open(&at[3].0, true).unwrap();
+            write_all_at(f.as_ref(), 0, &[0u8; SEGMENT_HEADER_BYTES]).unwrap();
+            let (r, seen) = run(&fs, dir);
+            if lag == 0 {
+                let err = r.unwrap_err();
+                assert_eq!((err.case, err.offset), ('F', Some(at[3].2)), "{err}");
+                assert!(err.reason.contains("durable"), "{err}");
+            } else {
+                let r = r.unwrap();
+                assert_eq!(seen, vec![at[0].2, at[1].2, at[2].2]);
+                assert_eq!((r.segments.len(), r.end_offset), (1, at[3].2));
+                assert!(r.truncated_bytes > 100 && fs.contents(&at[3].0).is_err());
+            }
+        }
+        // The only segment, with records but no header: nothing to check them against.
+        let fs = SimFs::new(31);
+        let dir = Path::new("/k/log");
+        let at = write_log(&fs, dir, 1, 2, 1_000_000);
+        let f = fs.open(&at[0].0, true).unwrap();
+        write_all_at(f.as_ref(), 0, &[0u8; SEGMENT_HEADER_BYTES]).unwrap();
+        assert_eq!(run(&fs, dir).0.unwrap_err().case, 'F');
     }
 
     #[test]

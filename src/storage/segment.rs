@@ -75,6 +75,11 @@ pub fn file_name(base_offset: u64) -> String {
     format!("{base_offset:020}{SEGMENT_SUFFIX}")
 }
 
+/// The next segment, made ahead by the writer thread (created, space reserved, synced) so
+/// that a roll only writes its header and renames it. Not a segment until renamed: start-up
+/// removes a leftover one.
+pub const SPARE_FILE_NAME: &str = "next-segment.spare";
+
 /// The base offset a segment file name claims, or None for files that are not segments.
 pub fn parse_file_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(SEGMENT_SUFFIX)?;

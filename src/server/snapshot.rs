@@ -66,6 +66,47 @@ const CHECK_EVERY: Duration = Duration::from_millis(100);
 /// Pause of a walk that the compactor cannot keep up with.
 const BACKPRESSURE_PAUSE: Duration = Duration::from_millis(1);
 
+/// The compactor's queue full for this long: it is starved (`compactor::Thread::set_starved`).
+const STARVED_AFTER: Duration = Duration::from_millis(250);
+
+/// Tracks how long the compactor's queue has stayed full, and lifts the compactor out of
+/// SCHED_IDLE while it does.
+struct Starvation {
+    full_since: Option<std::time::Instant>,
+    boosted: bool,
+}
+
+impl Starvation {
+    fn new() -> Self {
+        Starvation { full_since: None, boosted: false }
+    }
+
+    /// Notes whether the queue is full now; returns the new starved state when it changes.
+    fn update(&mut self, full: bool, now: std::time::Instant) -> Option<bool> {
+        let starved = if full {
+            now.saturating_duration_since(*self.full_since.get_or_insert(now)) >= STARVED_AFTER
+        } else {
+            self.full_since = None;
+            false
+        };
+        (starved != self.boosted).then(|| {
+            self.boosted = starved;
+            starved
+        })
+    }
+
+    fn note(&mut self, srv: &Rc<RefCell<Server>>, full: bool) {
+        if let Some(starved) = self.update(full, std::time::Instant::now()) {
+            if starved {
+                crate::log_notice!("the snapshot compactor is starved (its queue stayed full for {STARVED_AFTER:?}): it leaves SCHED_IDLE until the queue drains");
+            }
+            if let Some(t) = srv.borrow().snapshots.running.as_ref().and_then(|r| r.thread.as_ref()) {
+                t.set_starved(starved);
+            }
+        }
+    }
+}
+
 pub async fn run(srv: Rc<RefCell<Server>>) {
     let (wake, done) = {
         let s = srv.borrow();
@@ -99,6 +140,7 @@ pub async fn run(srv: Rc<RefCell<Server>>) {
 async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
     let Some(tx) = srv.borrow().snapshots.running.as_ref().and_then(|r| r.thread.as_ref()).map(|t| t.tx.clone()) else { return };
     let mut load = Load::new();
+    let mut starvation = Starvation::new();
     let mut rest = loop {
         let (walked, full, commands) = {
             let mut s = srv.borrow_mut();
@@ -113,6 +155,7 @@ async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
             rest.push_back(Msg::Finish(dbs));
             break rest;
         }
+        starvation.note(srv, full);
         if full {
             tokio::time::sleep(BACKPRESSURE_PAUSE).await;
             continue;
@@ -123,10 +166,14 @@ async fn drive(srv: &Rc<RefCell<Server>>, done: &tokio::sync::Notify) {
         }
     };
     while let Some(m) = rest.pop_front() {
+        let finish = matches!(m, Msg::Finish(_));
         match tx.try_send(m) {
-            Ok(()) => {}
+            // After Finish the thread may end at any time: its policy is left alone.
+            Ok(()) if finish => {}
+            Ok(()) => starvation.note(srv, false),
             Err(TrySendError::Full(m)) => {
                 rest.push_front(m);
+                starvation.note(srv, true);
                 tokio::time::sleep(BACKPRESSURE_PAUSE).await;
             }
             Err(TrySendError::Disconnected(_)) => break,
@@ -161,4 +208,25 @@ fn forward(s: &mut Server, tx: &SyncSender<Msg>) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compactor_is_starved_once_its_queue_stays_full() {
+        let t0 = std::time::Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut s = Starvation::new();
+        assert_eq!(s.update(false, at(0)), None);
+        assert_eq!(s.update(true, at(10)), None, "full, but not for long");
+        assert_eq!(s.update(true, at(200)), None);
+        assert_eq!(s.update(true, at(260)), Some(true), "full for 250 ms");
+        assert_eq!(s.update(true, at(400)), None, "reported once");
+        assert_eq!(s.update(false, at(410)), Some(false), "drained");
+        assert_eq!(s.update(true, at(420)), None, "the clock starts again");
+        assert_eq!(s.update(true, at(600)), None);
+        assert_eq!(s.update(true, at(670)), Some(true));
+    }
 }

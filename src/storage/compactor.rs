@@ -13,6 +13,7 @@
 //!    snapshot it loads, and every snapshot kept is at or after the cut.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +23,8 @@ use super::log_writer::LogSync;
 use super::segment;
 use super::snapshot::{self, DbCount, Header, Writer};
 
-/// The compactor thread's nice value: compression yields to the executor when they share a
+/// The compactor thread's nice value, which counts when it leaves SCHED_IDLE because it
+/// starved (`Thread::set_starved`): compression yields to the executor when they share a
 /// core, so clients do not wait for it.
 const COMPACTOR_NICE: i32 = 19;
 
@@ -169,6 +171,18 @@ pub struct Thread {
     pub recycled: Receiver<Vec<u8>>,
     /// The outcome, once there is one; `on_done` is called after it is set.
     pub result: Arc<Mutex<Option<Result<Done, String>>>>,
+    /// Set while the compactor is starved: its compression leaves SCHED_IDLE.
+    starved: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Thread {
+    /// The compactor compresses under SCHED_IDLE (`snapshot::Writer::compress`), so it never
+    /// delays a command by more than a wake-up; on a core a load keeps busy it can then
+    /// starve. `starved` (its queue has stayed full) keeps it at nice 19 under the normal
+    /// policy (a share of about 1.5% against a busy executor) until the queue drains.
+    pub fn set_starved(&self, starved: bool) {
+        self.starved.store(starved, Ordering::Release);
+    }
 }
 
 /// Starts a thread that builds `job`'s file from the blocks it is sent. `queue` bounds the
@@ -184,16 +198,25 @@ pub fn spawn(
     let (back, recycled) = sync_channel(queue);
     let result = Arc::new(Mutex::new(None));
     let r = result.clone();
+    let starved = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let st = starved.clone();
     std::thread::Builder::new().name("keel-snapshot".into()).spawn(move || {
         crate::util::sys::set_thread_nice(COMPACTOR_NICE);
         crate::util::sys::bind_thread_to(&cpulist, "the snapshot thread");
+        let make_job = move || {
+            let mut job = make_job();
+            if let Ok(w) = &mut job.writer {
+                w.set_idle_compression(st);
+            }
+            job
+        };
         // A panic here must still produce an outcome: the executor waits for one.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(make_job(), &rx, &back)))
             .unwrap_or_else(|_| Err("the snapshot thread panicked".into()));
         *r.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
         on_done();
     })?;
-    Ok(Thread { tx, recycled, result })
+    Ok(Thread { tx, recycled, result, starved })
 }
 
 fn serve(mut job: Job, rx: &Receiver<Msg>, back: &SyncSender<Vec<u8>>) -> Result<Done, String> {

@@ -209,6 +209,11 @@ pub struct Writer {
     keys: u64,
     raw_bytes: u64,
     zstd: zstd::bulk::Compressor<'static>,
+    /// Compressed output, reused: compression then allocates nothing.
+    out: Vec<u8>,
+    /// Set: compression runs under SCHED_IDLE unless the flag says the thread is starved
+    /// (`compactor::Thread::set_starved`); file I/O never does (see `compress`).
+    idle_compression: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Writer {
@@ -230,6 +235,8 @@ impl Writer {
             keys: 0,
             raw_bytes: 0,
             zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
+            out: Vec::new(),
+            idle_compression: None,
         };
         w.put(&header.encode());
         Ok(w)
@@ -252,9 +259,34 @@ impl Writer {
         Ok(())
     }
 
+    /// Runs compression under SCHED_IDLE while `starved` is false (see `compress`).
+    pub fn set_idle_compression(&mut self, starved: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.idle_compression = Some(starved);
+    }
+
+    /// Compresses `raw` into `self.out`. Under SCHED_IDLE the thread yields the core to any
+    /// waking task at once, so compression never delays a command by more than a wake-up;
+    /// but a SCHED_IDLE thread that holds a kernel lock (an inode's, the journal's, the
+    /// address space's) while starved would stall whoever waits for it. So only this part,
+    /// pure computation into a buffer that never grows here, runs under it.
+    fn compress(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        self.out.clear();
+        self.out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+        let idle = self.idle_compression.as_ref().is_some_and(|s| !s.load(std::sync::atomic::Ordering::Acquire));
+        if idle {
+            crate::util::sys::set_idle_policy(true);
+        }
+        let r = self.zstd.compress_to_buffer(raw, &mut self.out);
+        if idle {
+            crate::util::sys::set_idle_policy(false);
+        }
+        r.map(|_| ())
+    }
+
     /// Compresses and appends one raw block of `keys` key records.
     pub fn write_block(&mut self, raw: &[u8], keys: u32) -> std::io::Result<()> {
-        let compressed = self.zstd.compress(raw)?;
+        self.compress(raw)?;
+        let compressed = std::mem::take(&mut self.out);
         let mut h = [0u8; BLOCK_HEADER_BYTES];
         h[0..4].copy_from_slice(&u32::try_from(compressed.len()).map_err(std::io::Error::other)?.to_le_bytes());
         h[4..8].copy_from_slice(&u32::try_from(raw.len()).map_err(std::io::Error::other)?.to_le_bytes());
@@ -268,6 +300,7 @@ impl Writer {
         self.put(&h);
         self.put(&compressed);
         self.index.push(IndexEntry { pos, compressed: compressed.len() as u32, raw: raw.len() as u32, keys, crc });
+        self.out = compressed;
         self.keys += u64::from(keys);
         self.raw_bytes += raw.len() as u64;
         if self.pending.len() >= WRITE_CHUNK_BYTES {

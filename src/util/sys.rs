@@ -19,6 +19,19 @@ pub fn set_thread_nice(nice: i32) {
     }
 }
 
+/// Moves the calling thread to SCHED_IDLE, or back to SCHED_OTHER (its nice value is kept).
+/// An idle-policy thread runs only when nothing else wants the core, and a waking normal
+/// task preempts it at once; a nice-19 task, once picked, keeps the core for its whole slice
+/// (milliseconds). Best effort.
+pub fn set_idle_policy(idle: bool) {
+    let param = libc::sched_param { sched_priority: 0 };
+    let policy = if idle { libc::SCHED_IDLE } else { libc::SCHED_OTHER };
+    // SAFETY: plain values; pid 0 is the calling thread.
+    unsafe {
+        libc::sched_setscheduler(0, policy, &param);
+    }
+}
+
 /// Turns on TCP keepalive the way Redis does for `tcp-keepalive N`: the first probe after `secs`
 /// idle seconds, then every `secs / 3`, and the peer is dropped after 3 unanswered probes. Dead
 /// peers (a client host that vanished) are noticed instead of holding a client slot forever.

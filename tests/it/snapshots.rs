@@ -429,3 +429,48 @@ fn shutdown_saves_without_the_log_like_redis() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_snapshot_finishes_while_a_write_load_saturates_its_core() {
+    // Every thread of the server on one CPU (threads inherit server_cpulist), and clients
+    // pipelining writes as fast as it answers: the compactor, which compresses under
+    // SCHED_IDLE, would get almost nothing; once its queue stays full it is lifted to the
+    // normal policy at nice 19 and the snapshot finishes while the load goes on.
+    let dir = temp_dir("snap-starve");
+    let args = ["--server_cpulist", "0", "--auto-aof-rewrite-percentage", "0", "--max-recovery-seconds", "0"];
+    let s = Server::start_in(&dir, &args);
+    let mut c = s.client();
+    pipeline_sets(&mut c, "key:", 300_000, 60);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..2)
+        .map(|t| {
+            let (stop, mut c) = (stop.clone(), s.client());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let mut batches = 0u64;
+                // Bounded: at most 90 s whatever happens.
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && started.elapsed() < Duration::from_secs(90) {
+                    let mut p = redis::pipe();
+                    for i in 0..500 {
+                        p.set(format!("key:{}", ((batches * 500 + i) * 7 + t) % 300_000), "w").ignore();
+                    }
+                    let () = p.query(&mut c).unwrap();
+                    batches += 1;
+                }
+                batches
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let reply: String = redis::cmd("BGSAVE").query(&mut c).unwrap();
+    assert_eq!(reply, "Background saving started");
+    wait_no_snapshot(&mut c);
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let batches: Vec<u64> = load.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert!(batches.iter().all(|&b| b > 10), "the load ran throughout: {batches:?} batches in {took:?}");
+    let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(n, 300_000);
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{call, has, int_reply, load, median, spawn_server, start, Args};
+use crate::{call, int_reply, load, median, spawn_server, start, Args};
 
 /// Persistence arguments for either server, with the given `appendfsync`.
 fn persistent(program: &str, fsync: &str) -> Vec<String> {
@@ -20,7 +20,7 @@ fn persistent(program: &str, fsync: &str) -> Vec<String> {
 
 /// One redis-benchmark run of SETs (25 clients) in the background, pinned like the others.
 fn background_sets(port: u16, requests: u64) -> Child {
-    let pin = if has("taskset") { "taskset -c 0 " } else { "" };
+    let pin = crate::client_pin();
     std::process::Command::new("bash")
         .args(["-c", &format!("{pin}redis-benchmark \"$@\""), "redis-benchmark"])
         .args(["-p", &port.to_string(), "-c", "25", "-r", "100000", "-n", &requests.to_string(), "-t", "set", "-q"])
@@ -63,7 +63,7 @@ pub fn mixed(a: &Args, keel: &str) {
 
 /// GETs over the preloaded keys, 25 clients, while the SETs run.
 fn mixed_gets(port: u16, requests: u64) -> Vec<f64> {
-    let pin = if has("taskset") { "taskset -c 0 " } else { "" };
+    let pin = crate::client_pin();
     let out = std::process::Command::new("bash")
         .args(["-c", &format!("{pin}redis-benchmark \"$@\""), "redis-benchmark"])
         .args(["-p", &port.to_string(), "-c", "25", "-r", "100000", "-n", &requests.to_string(), "-t", "get", "--csv"])
@@ -102,9 +102,14 @@ fn write_log(port: u16, bytes: u64, keys: u64) -> u64 {
 }
 
 pub(crate) fn info_u64(port: u16, field: &str) -> u64 {
+    info_field(port, field).parse().unwrap_or(0)
+}
+
+/// A field of INFO persistence, as text ("" when absent).
+pub(crate) fn info_field(port: u16, field: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let info = String::from_utf8_lossy(&call(&mut s, &[b"INFO", b"persistence"])).into_owned();
-    info.lines().find_map(|l| l.strip_prefix(&format!("{field}:"))).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    info.lines().find_map(|l| l.strip_prefix(&format!("{field}:"))).map(|v| v.trim().to_string()).unwrap_or_default()
 }
 
 /// Starts `program` on `dir` and times it until it answers PING with PONG (not LOADING).

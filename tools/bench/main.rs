@@ -25,6 +25,10 @@ mod snapshot;
 #[derive(Parser, Debug)]
 #[command(name = "keel-bench", about = "Benchmark Keel against redis-server side by side")]
 struct Args {
+    /// The CPU (0 or 1) the servers are pinned to; load generators get the other. On this
+    /// VM the disk's interrupts are taken by CPU 1 (/proc/interrupts, not movable here).
+    #[arg(long, default_value_t = 1)]
+    server_cpu: u32,
     /// Rounds per row (medians are reported).
     #[arg(long, default_value_t = 7)]
     rounds: usize,
@@ -80,6 +84,10 @@ struct Args {
     /// noise between two identical runs.
     #[arg(long)]
     snapshot_control: bool,
+    /// Trials per server in the snapshot scenario: each is a run without a snapshot, then a
+    /// snapshot with the same run during it, so the two alternate on the same data.
+    #[arg(long, default_value_t = 3)]
+    snapshot_trials: usize,
 }
 
 struct Proc(Child, PathBuf);
@@ -105,6 +113,22 @@ fn has(cmd: &str) -> bool {
     Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
+/// The CPU servers are pinned to (`--server-cpu`); load generators get the other one.
+static SERVER_CPU: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn server_cpu() -> u32 {
+    SERVER_CPU.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The shell prefix that pins a load generator to the CPU the servers do not use.
+pub(crate) fn client_pin() -> String {
+    if has("taskset") {
+        format!("taskset -c {} ", 1 - server_cpu().min(1))
+    } else {
+        String::new()
+    }
+}
+
 /// Runs `program args` pinned to `cpu` when taskset is available.
 fn pinned(cpu: u32, program: &str) -> Command {
     if has("taskset") {
@@ -119,7 +143,7 @@ fn pinned(cpu: u32, program: &str) -> Command {
 /// Spawns `program` pinned to the server core on a free port and data directory `dir`.
 fn spawn_server(program: &str, args: &[String], dir: &std::path::Path) -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
-    let child = pinned(1, program)
+    let child = pinned(server_cpu(), program)
         .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
         .args(args)
         .stdout(Stdio::null())
@@ -171,7 +195,7 @@ fn benchmark_fields(port: u16, test: &str, pipeline: u32, requests: u64, keyspac
 /// Runs redis-benchmark pinned to CPU 0 and returns its CSV fields and the CPU seconds it
 /// used (from the shell's `times`, so no extra tool is needed).
 fn benchmark_timed(port: u16, test: &str, pipeline: u32, requests: u64, keyspace: u64) -> (Vec<f64>, f64) {
-    let pin = if has("taskset") { "taskset -c 0 " } else { "" };
+    let pin = crate::client_pin();
     let script = format!("{pin}redis-benchmark \"$@\"; times");
     let out = Command::new("bash")
         .args(["-c", &script, "redis-benchmark"])
@@ -208,6 +232,7 @@ fn int_reply(port: u16, args: &[&[u8]]) -> i64 {
 
 fn main() {
     let a = Args::parse();
+    SERVER_CPU.store(a.server_cpu.min(1), std::sync::atomic::Ordering::Relaxed);
     if a.scenario != "throughput" {
         let exe = std::env::current_exe().expect("exe").with_file_name("keel-server").display().to_string();
         let mut keel_args: Vec<String> = ["--appendonly", "no", "--save", ""].iter().map(|s| (*s).to_string()).collect();

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::durable::{info_u64, stop, time_to_ready};
-use crate::{benchmark_fields, call, has, Args};
+use crate::{benchmark_fields, call, Args};
 
 /// Loads `n` keys `key:%012d` (redis-benchmark's -r key names) with values of 32 to 100
 /// bytes, pipelined.
@@ -60,7 +60,7 @@ fn rss_sampler(pid: u32) -> (Arc<AtomicBool>, Arc<AtomicU64>, std::thread::JoinH
 }
 
 fn latency_history(port: u16) -> Child {
-    let pin = if has("taskset") { "taskset -c 0 " } else { "" };
+    let pin = crate::client_pin();
     Command::new("bash")
         .args(["-c", &format!("{pin}redis-cli -p {port} --latency-history -i 1")])
         .stdout(Stdio::piped())
@@ -83,7 +83,8 @@ fn latency_max(mut child: Child) -> f64 {
     tty.chain(piped).fold(0.0, f64::max)
 }
 
-struct Measured {
+/// One trial: a GET and a SET run without a snapshot, then the same during one.
+struct Trial {
     base_p99: [f64; 2],
     base_max: [f64; 2],
     snap_p99: [f64; 2],
@@ -94,6 +95,10 @@ struct Measured {
     rss_before: u64,
     rss_peak: u64,
     cow: u64,
+}
+
+struct Measured {
+    trials: Vec<Trial>,
     step_max_us: u64,
     step_wall_us: u64,
     file_bytes: u64,
@@ -111,10 +116,18 @@ fn in_progress(port: u16) -> bool {
     info_u64(port, "rdb_bgsave_in_progress") == 1
 }
 
-fn measure(program: &str, tag: &str, keys: u64, requests: u64, control: bool) -> Measured {
+struct Opts<'a> {
+    keys: u64,
+    requests: u64,
+    control: bool,
+    trials: usize,
+    extra: &'a [String],
+}
+
+fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
     let redis = program == "redis-server";
-    // Each server is pinned to CPU 1 with all its threads (Redis: its fork child too), like
-    // every scenario's servers; redis-benchmark has CPU 0.
+    // Each server is pinned to one CPU with all its threads (Redis: its fork child too), like
+    // every scenario's servers; redis-benchmark has the other.
     let mut args: Vec<String> = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--auto-aof-rewrite-percentage", "0"]
         .iter()
         .map(|s| (*s).to_string())
@@ -124,39 +137,75 @@ fn measure(program: &str, tag: &str, keys: u64, requests: u64, control: bool) ->
     } else {
         args.extend(["--max-recovery-seconds", "0"].iter().map(|s| (*s).to_string()));
     }
+    args.extend(o.extra.iter().cloned());
     let dir: PathBuf = std::env::temp_dir().join(format!("keel-bench-snap-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let (child, port, _) = time_to_ready(program, &args, &dir);
     let pid = child.id();
-    load_mixed_sizes(port, keys);
+    load_mixed_sizes(port, o.keys);
     std::thread::sleep(Duration::from_secs(2));
-    // Without a snapshot.
-    let hist = latency_history(port);
-    let (base_p99, base_max) = bench_pair(port, requests);
-    let base_hist_max = latency_max(hist);
-    let rss_before = rss_bytes(pid);
-    // With one: start it, then measure while it runs.
-    let (stop_rss, peak, sampler) = rss_sampler(pid);
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let started = Instant::now();
-    if !control {
-        call(&mut s, &[b"BGSAVE"]);
+    // The log's own view of each phase (Keel): rolls, the longest roll and inline write, and
+    // the fsync latency histogram; CONFIG RESETSTAT starts each phase from zero.
+    let log_view = |phase: &str| {
+        if !redis {
+            let fsyncs = crate::durable::info_field(port, "keel_log_fsync_latency_usec");
+            println!(
+                "{tag} {phase}: rolls {}, longest roll {} us, longest inline write {} us, fsyncs {fsyncs}",
+                info_u64(port, "keel_log_rolls"),
+                info_u64(port, "keel_log_roll_max_usec"),
+                info_u64(port, "keel_log_inline_write_max_usec")
+            );
+            call(&mut TcpStream::connect(("127.0.0.1", port)).expect("connect"), &[b"CONFIG", b"RESETSTAT"]);
+        }
+    };
+    log_view("load");
+    let mut trials = Vec::new();
+    for t in 0..o.trials {
+        // Without a snapshot.
+        let hist = latency_history(port);
+        let (base_p99, base_max) = bench_pair(port, o.requests);
+        let base_hist_max = latency_max(hist);
+        log_view(&format!("trial {} without a snapshot", t + 1));
+        let rss_before = rss_bytes(pid);
+        // With one: start it, then measure while it runs.
+        let (stop_rss, peak, sampler) = rss_sampler(pid);
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let started = Instant::now();
+        if !o.control {
+            call(&mut s, &[b"BGSAVE"]);
+        }
+        let hist = latency_history(port);
+        let (snap_p99, snap_max) = bench_pair(port, o.requests);
+        let snap_hist_max = latency_max(hist);
+        log_view(&format!("trial {} during the snapshot", t + 1));
+        let overlapped = in_progress(port);
+        while in_progress(port) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let snap_secs = started.elapsed().as_secs_f64();
+        stop_rss.store(true, Ordering::Relaxed);
+        let _ = sampler.join();
+        if !overlapped && !o.control {
+            println!("note: {tag}'s snapshot ended before the measured run did ({snap_secs:.2} s)");
+        }
+        let cow = info_u64(port, "rdb_last_cow_size");
+        trials.push(Trial {
+            base_p99,
+            base_max,
+            snap_p99,
+            snap_max,
+            base_hist_max,
+            snap_hist_max,
+            snap_secs,
+            rss_before,
+            rss_peak: peak.load(Ordering::Relaxed),
+            cow,
+        });
+        print_trial(tag, t + 1, trials.last().expect("pushed"));
+        // The log grows with every run; let the machine settle between trials as after the load.
+        std::thread::sleep(Duration::from_secs(2));
     }
-    let hist = latency_history(port);
-    let (snap_p99, snap_max) = bench_pair(port, requests);
-    let snap_hist_max = latency_max(hist);
-    let overlapped = in_progress(port);
-    while in_progress(port) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let snap_secs = started.elapsed().as_secs_f64();
-    stop_rss.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
-    if !overlapped {
-        println!("note: {tag}'s snapshot ended before the measured run did ({snap_secs:.2} s)");
-    }
-    let cow = info_u64(port, "rdb_last_cow_size");
     let step_max_us = info_u64(port, "keel_snapshot_step_max_usec");
     let step_wall_us = info_u64(port, "keel_snapshot_step_max_wall_usec");
     let file_bytes =
@@ -172,73 +221,99 @@ fn measure(program: &str, tag: &str, keys: u64, requests: u64, control: bool) ->
     let keys_after = crate::int_reply(port, &[b"DBSIZE"]);
     stop(child, port);
     let _ = std::fs::remove_dir_all(&dir);
-    Measured {
-        base_p99,
-        base_max,
-        snap_p99,
-        snap_max,
-        base_hist_max,
-        snap_hist_max,
-        snap_secs,
-        rss_before,
-        rss_peak: peak.load(Ordering::Relaxed),
-        cow,
-        step_max_us,
-        step_wall_us,
-        file_bytes,
-        restart_secs,
-        keys_after,
-    }
+    Measured { trials, step_max_us, step_wall_us, file_bytes, restart_secs, keys_after }
 }
 
-pub fn snapshot(a: &Args, keel: &str) {
-    let keys = a.snapshot_keys;
-    let requests = a.requests;
-    println!("{keys} keys (values 32-100 bytes); redis-benchmark -c 50 -r 5000000 -n {requests} GET then SET; both servers appendonly yes, everysec, pinned to CPU 1 with their snapshot work");
-    if a.snapshot_control {
-        println!("control: no snapshot between the two measured runs (the noise of the machine)");
-    }
-    let k = measure(keel, "keel", keys, requests, a.snapshot_control);
-    if !a.servers.iter().any(|s| s == "redis") {
-        print_rows(&[("keel", &k)]);
-        return;
-    }
-    let r = measure("redis-server", "redis", keys, requests, a.snapshot_control);
-    print_rows(&[("keel", &k), ("redis", &r)]);
+fn print_trial(tag: &str, n: usize, t: &Trial) {
     println!(
-        "| ratio keel/redis | | | | | | | | | | {:.2} | {:.2} | |",
-        k.file_bytes as f64 / r.file_bytes.max(1) as f64,
-        k.restart_secs / r.restart_secs
+        "{tag} trial {n}: GET p99 {:.3} / {:.3} ms ({:.2}x), SET p99 {:.3} / {:.3} ms ({:.2}x), max GET {:.1} / {:.1} ms ({:+.1}), SET {:.1} / {:.1} ms ({:+.1}), latency-history max {:.0} / {:.0} ms, snapshot {:.2} s, RSS {:.0} -> {:.0} MB ({:.2}), COW {:.0} MB",
+        t.base_p99[0],
+        t.snap_p99[0],
+        t.snap_p99[0] / t.base_p99[0],
+        t.base_p99[1],
+        t.snap_p99[1],
+        t.snap_p99[1] / t.base_p99[1],
+        t.base_max[0],
+        t.snap_max[0],
+        t.snap_max[0] - t.base_max[0],
+        t.base_max[1],
+        t.snap_max[1],
+        t.snap_max[1] - t.base_max[1],
+        t.base_hist_max,
+        t.snap_hist_max,
+        t.snap_secs,
+        t.rss_before as f64 / 1e6,
+        t.rss_peak as f64 / 1e6,
+        t.rss_peak as f64 / t.rss_before.max(1) as f64,
+        t.cow as f64 / 1e6,
     );
 }
 
+pub fn snapshot(a: &Args, keel: &str) {
+    let o = Opts {
+        keys: a.snapshot_keys,
+        requests: a.requests,
+        control: a.snapshot_control,
+        trials: a.snapshot_trials.max(1),
+        extra: &a.keel_args,
+    };
+    println!(
+        "{} keys (values 32-100 bytes); {} trials per server, each redis-benchmark -c 50 -r 5000000 -n {} GET then SET without a snapshot, then the same during one; both servers appendonly yes, everysec, pinned to one CPU with their snapshot work",
+        o.keys, o.trials, o.requests
+    );
+    if o.control {
+        println!("control: no snapshot in the \"during\" runs (the noise of the machine)");
+    }
+    let k = measure(keel, "keel", &o);
+    let mut rows = vec![("keel", &k)];
+    let r;
+    if a.servers.iter().any(|s| s == "redis") {
+        r = measure("redis-server", "redis", &Opts { extra: &a.redis_args, ..o });
+        rows.push(("redis", &r));
+    }
+    print_rows(&rows);
+}
+
+/// Medians over the trials (the p99 ratio and the max difference are taken per trial).
 fn print_rows(rows: &[(&str, &Measured)]) {
-    println!("| | GET p99 ms without / during | SET p99 ms without / during | max ms without / during (GET, SET) | latency-history max ms without / during | snapshot s | RSS before MB | peak RSS during MB (ratio) | fork COW MB | longest executor slice us CPU (wall) | file MB | restart s | keys after |");
+    println!("| | GET p99 during / without | SET p99 during / without | GET max during - without ms | SET max during - without ms | latency-history max ms without / during | snapshot s | peak RSS / before | fork COW MB | longest executor slice us CPU (wall) | file MB | restart s | keys after |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &(name, m) in rows {
+        let med = |f: &dyn Fn(&Trial) -> f64| crate::median(m.trials.iter().map(f).collect());
+        let all =
+            |f: &dyn Fn(&Trial) -> f64, prec: usize| m.trials.iter().map(|t| format!("{:.prec$}", f(t))).collect::<Vec<_>>().join(", ");
+        let get_ratio = |t: &Trial| t.snap_p99[0] / t.base_p99[0];
+        let set_ratio = |t: &Trial| t.snap_p99[1] / t.base_p99[1];
+        let get_diff = |t: &Trial| t.snap_max[0] - t.base_max[0];
+        let set_diff = |t: &Trial| t.snap_max[1] - t.base_max[1];
+        let rss = |t: &Trial| t.rss_peak as f64 / t.rss_before.max(1) as f64;
         println!(
-            "| {name} | {:.3} / {:.3} ({:.2}x) | {:.3} / {:.3} ({:.2}x) | {:.1}, {:.1} / {:.1}, {:.1} | {:.0} / {:.0} | {:.2} | {:.0} | {:.0} ({:.2}) | {:.0} | {} | {:.0} | {:.2} | {} |",
-            m.base_p99[0],
-            m.snap_p99[0],
-            m.snap_p99[0] / m.base_p99[0],
-            m.base_p99[1],
-            m.snap_p99[1],
-            m.snap_p99[1] / m.base_p99[1],
-            m.base_max[0],
-            m.base_max[1],
-            m.snap_max[0],
-            m.snap_max[1],
-            m.base_hist_max,
-            m.snap_hist_max,
-            m.snap_secs,
-            m.rss_before as f64 / 1e6,
-            m.rss_peak as f64 / 1e6,
-            m.rss_peak as f64 / m.rss_before.max(1) as f64,
-            m.cow as f64 / 1e6,
+            "| {name} | {:.2}x ({}) | {:.2}x ({}) | {:+.1} ({}) | {:+.1} ({}) | {} / {} | {} | {:.2} ({}) | {} | {} | {:.0} | {:.2} | {} |",
+            med(&get_ratio),
+            all(&get_ratio, 2),
+            med(&set_ratio),
+            all(&set_ratio, 2),
+            med(&get_diff),
+            all(&get_diff, 1),
+            med(&set_diff),
+            all(&set_diff, 1),
+            all(&|t| t.base_hist_max, 0),
+            all(&|t| t.snap_hist_max, 0),
+            all(&|t| t.snap_secs, 1),
+            m.trials.iter().map(rss).fold(0.0, f64::max),
+            all(&rss, 2),
+            if name == "keel" { "-".to_string() } else { all(&|t| t.cow as f64 / 1e6, 0) },
             if name == "keel" { format!("{} ({})", m.step_max_us, m.step_wall_us) } else { "-".into() },
             m.file_bytes as f64 / 1e6,
             m.restart_secs,
             m.keys_after
+        );
+    }
+    if let [(_, k), (_, r)] = rows {
+        println!(
+            "keel/redis: file size {:.2}, restart time {:.2}",
+            k.file_bytes as f64 / r.file_bytes.max(1) as f64,
+            k.restart_secs / r.restart_secs
         );
     }
 }

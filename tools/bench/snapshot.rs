@@ -95,12 +95,12 @@ struct Trial {
     rss_before: u64,
     rss_peak: u64,
     cow: u64,
+    /// Keel: the longest slice of this snapshot's walk, CPU and wall time (us).
+    step_us: [u64; 2],
 }
 
 struct Measured {
     trials: Vec<Trial>,
-    step_max_us: u64,
-    step_wall_us: u64,
     file_bytes: u64,
     restart_secs: f64,
     keys_after: i64,
@@ -190,6 +190,7 @@ fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
             println!("note: {tag}'s snapshot ended before the measured run did ({snap_secs:.2} s)");
         }
         let cow = info_u64(port, "rdb_last_cow_size");
+        let step_us = [info_u64(port, "keel_snapshot_step_max_usec"), info_u64(port, "keel_snapshot_step_max_wall_usec")];
         trials.push(Trial {
             base_p99,
             base_max,
@@ -201,13 +202,12 @@ fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
             rss_before,
             rss_peak: peak.load(Ordering::Relaxed),
             cow,
+            step_us,
         });
         print_trial(tag, t + 1, trials.last().expect("pushed"));
         // The log grows with every run; let the machine settle between trials as after the load.
         std::thread::sleep(Duration::from_secs(2));
     }
-    let step_max_us = info_u64(port, "keel_snapshot_step_max_usec");
-    let step_wall_us = info_u64(port, "keel_snapshot_step_max_wall_usec");
     let file_bytes =
         if redis { std::fs::metadata(dir.join("dump.rdb")).map_or(0, |m| m.len()) } else { info_u64(port, "keel_snapshot_bytes") };
     stop(child, port);
@@ -221,12 +221,12 @@ fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
     let keys_after = crate::int_reply(port, &[b"DBSIZE"]);
     stop(child, port);
     let _ = std::fs::remove_dir_all(&dir);
-    Measured { trials, step_max_us, step_wall_us, file_bytes, restart_secs, keys_after }
+    Measured { trials, file_bytes, restart_secs, keys_after }
 }
 
 fn print_trial(tag: &str, n: usize, t: &Trial) {
     println!(
-        "{tag} trial {n}: GET p99 {:.3} / {:.3} ms ({:.2}x), SET p99 {:.3} / {:.3} ms ({:.2}x), max GET {:.1} / {:.1} ms ({:+.1}), SET {:.1} / {:.1} ms ({:+.1}), latency-history max {:.0} / {:.0} ms, snapshot {:.2} s, RSS {:.0} -> {:.0} MB ({:.2}), COW {:.0} MB",
+        "{tag} trial {n}: GET p99 {:.3} / {:.3} ms ({:.2}x), SET p99 {:.3} / {:.3} ms ({:.2}x), max GET {:.1} / {:.1} ms ({:+.1}), SET {:.1} / {:.1} ms ({:+.1}), latency-history max {:.0} / {:.0} ms, snapshot {:.2} s, RSS {:.0} -> {:.0} MB ({:.2}), COW {:.0} MB, longest slice {} us CPU ({} us wall)",
         t.base_p99[0],
         t.snap_p99[0],
         t.snap_p99[0] / t.base_p99[0],
@@ -246,6 +246,8 @@ fn print_trial(tag: &str, n: usize, t: &Trial) {
         t.rss_peak as f64 / 1e6,
         t.rss_peak as f64 / t.rss_before.max(1) as f64,
         t.cow as f64 / 1e6,
+        t.step_us[0],
+        t.step_us[1],
     );
 }
 
@@ -303,7 +305,11 @@ fn print_rows(rows: &[(&str, &Measured)]) {
             m.trials.iter().map(rss).fold(0.0, f64::max),
             all(&rss, 2),
             if name == "keel" { "-".to_string() } else { all(&|t| t.cow as f64 / 1e6, 0) },
-            if name == "keel" { format!("{} ({})", m.step_max_us, m.step_wall_us) } else { "-".into() },
+            if name == "keel" {
+                m.trials.iter().map(|t| format!("{} ({})", t.step_us[0], t.step_us[1])).collect::<Vec<_>>().join(", ")
+            } else {
+                "-".into()
+            },
             m.file_bytes as f64 / 1e6,
             m.restart_secs,
             m.keys_after

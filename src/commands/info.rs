@@ -162,12 +162,13 @@ fn section_persistence(s: &Server, out: &mut String) {
     }
     let _ = write!(
         out,
-        "keel_snapshot_offset:{}\r\nkeel_snapshot_bytes:{}\r\nkeel_snapshot_keys:{}\r\nkeel_snapshot_step_max_usec:{}\r\nkeel_snapshot_step_max_wall_usec:{}\r\nkeel_log_since_snapshot_bytes:{}\r\n",
+        "keel_snapshot_offset:{}\r\nkeel_snapshot_bytes:{}\r\nkeel_snapshot_keys:{}\r\nkeel_snapshot_step_max_usec:{}\r\nkeel_snapshot_step_max_wall_usec:{}\r\nkeel_snapshot_step_max_minflt:{}\r\nkeel_log_since_snapshot_bytes:{}\r\n",
         sn.last_offset,
         sn.last_file_bytes,
         sn.last_keys,
         sn.last_step_max_us,
         sn.last_step_wall_max_us,
+        sn.last_step_max_minflt,
         s.written_offset.saturating_sub(sn.last_offset),
     );
 }

@@ -118,6 +118,8 @@ pub struct Capture {
     /// The longest walk slice so far: executor CPU time, and wall time.
     pub step_cpu_max_us: u64,
     pub step_wall_max: Duration,
+    /// Minor page faults during the slice of `step_cpu_max_us` (fresh buffers cost them).
+    pub step_cpu_max_minflt: u64,
 }
 
 impl Capture {
@@ -140,6 +142,7 @@ impl Capture {
             resume: None,
             step_cpu_max_us: 0,
             step_wall_max: Duration::ZERO,
+            step_cpu_max_minflt: 0,
         }
     }
 
@@ -181,10 +184,15 @@ impl Capture {
     pub fn step(&mut self, dbs: &mut [Db], budget: Duration) -> bool {
         let start = Instant::now();
         let cpu = crate::util::sys::thread_cpu_us();
+        let faults = crate::util::sys::thread_minor_faults();
         let done = self.walk(dbs, start + budget);
         // CPU time is the slice's own cost; wall time also holds any preemption by other
         // threads or the kernel, which delays commands just as much when no walk runs.
-        self.step_cpu_max_us = self.step_cpu_max_us.max(crate::util::sys::thread_cpu_us().saturating_sub(cpu));
+        let used = crate::util::sys::thread_cpu_us().saturating_sub(cpu);
+        if used > self.step_cpu_max_us {
+            self.step_cpu_max_us = used;
+            self.step_cpu_max_minflt = crate::util::sys::thread_minor_faults().saturating_sub(faults);
+        }
         self.step_wall_max = self.step_wall_max.max(start.elapsed());
         done
     }

@@ -66,6 +66,7 @@ pub struct Snapshots {
     /// Longest slice of the last snapshot's walk: executor CPU time, and wall time.
     pub last_step_max_us: u64,
     pub last_step_wall_max_us: u64,
+    pub last_step_max_minflt: u64,
     /// Sequence number of the next snapshot file.
     pub next_seq: u64,
     /// Unix ms before which automatic triggers wait (after a failure, as Redis waits 5 s).
@@ -175,6 +176,7 @@ impl Server {
         let counts = c.finish();
         self.snapshots.last_step_max_us = c.step_cpu_max_us;
         self.snapshots.last_step_wall_max_us = u64::try_from(c.step_wall_max.as_micros()).unwrap_or(u64::MAX);
+        self.snapshots.last_step_max_minflt = c.step_cpu_max_minflt;
         (counts, std::mem::take(&mut c.sink.ready))
     }
 

@@ -152,6 +152,18 @@ pub fn bind_bio_thread(what: &str) {
 
 /// CPU time the calling thread has used, in microseconds (CLOCK_THREAD_CPUTIME_ID): what a
 /// piece of executor work cost, without the time another thread held the core meanwhile.
+/// Minor page faults of the calling thread so far.
+pub fn thread_minor_faults() -> u64 {
+    // SAFETY: getrusage writes one rusage struct that we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; RUSAGE_THREAD is the calling thread.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    if rc != 0 {
+        return 0;
+    }
+    u64::try_from(ru.ru_minflt).unwrap_or(0)
+}
+
 pub fn thread_cpu_us() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes one timespec that we own.

@@ -96,7 +96,7 @@ struct Trial {
     rss_peak: u64,
     cow: u64,
     /// Keel: the longest slice of this snapshot's walk, CPU and wall time (us).
-    step_us: [u64; 2],
+    step_us: [u64; 3],
 }
 
 struct Measured {
@@ -190,7 +190,11 @@ fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
             println!("note: {tag}'s snapshot ended before the measured run did ({snap_secs:.2} s)");
         }
         let cow = info_u64(port, "rdb_last_cow_size");
-        let step_us = [info_u64(port, "keel_snapshot_step_max_usec"), info_u64(port, "keel_snapshot_step_max_wall_usec")];
+        let step_us = [
+            info_u64(port, "keel_snapshot_step_max_usec"),
+            info_u64(port, "keel_snapshot_step_max_wall_usec"),
+            info_u64(port, "keel_snapshot_step_max_minflt"),
+        ];
         trials.push(Trial {
             base_p99,
             base_max,
@@ -226,7 +230,7 @@ fn measure(program: &str, tag: &str, o: &Opts<'_>) -> Measured {
 
 fn print_trial(tag: &str, n: usize, t: &Trial) {
     println!(
-        "{tag} trial {n}: GET p99 {:.3} / {:.3} ms ({:.2}x), SET p99 {:.3} / {:.3} ms ({:.2}x), max GET {:.1} / {:.1} ms ({:+.1}), SET {:.1} / {:.1} ms ({:+.1}), latency-history max {:.0} / {:.0} ms, snapshot {:.2} s, RSS {:.0} -> {:.0} MB ({:.2}), COW {:.0} MB, longest slice {} us CPU ({} us wall)",
+        "{tag} trial {n}: GET p99 {:.3} / {:.3} ms ({:.2}x), SET p99 {:.3} / {:.3} ms ({:.2}x), max GET {:.1} / {:.1} ms ({:+.1}), SET {:.1} / {:.1} ms ({:+.1}), latency-history max {:.0} / {:.0} ms, snapshot {:.2} s, RSS {:.0} -> {:.0} MB ({:.2}), COW {:.0} MB, longest slice {} us CPU ({} us wall, {} page faults)",
         t.base_p99[0],
         t.snap_p99[0],
         t.snap_p99[0] / t.base_p99[0],
@@ -248,6 +252,7 @@ fn print_trial(tag: &str, n: usize, t: &Trial) {
         t.cow as f64 / 1e6,
         t.step_us[0],
         t.step_us[1],
+        t.step_us[2],
     );
 }
 

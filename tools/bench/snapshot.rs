@@ -320,6 +320,19 @@ fn print_rows(rows: &[(&str, &Measured)]) {
             m.keys_after
         );
     }
+    // The per-trial ratio divides two noisy p99s (the one without a snapshot moved 0.57-2.46 ms
+    // between trials of one run); the medians of each side over all trials compare the two
+    // distributions more steadily.
+    for &(name, m) in rows {
+        let side = |f: &dyn Fn(&Trial) -> f64| crate::median(m.trials.iter().map(f).collect());
+        let (gw, gd) = (side(&|t| t.base_p99[0]), side(&|t| t.snap_p99[0]));
+        let (sw, sd) = (side(&|t| t.base_p99[1]), side(&|t| t.snap_p99[1]));
+        println!(
+            "{name}: median p99 over the trials, without / during: GET {gw:.3} / {gd:.3} ms ({:.2}x), SET {sw:.3} / {sd:.3} ms ({:.2}x)",
+            gd / gw,
+            sd / sw
+        );
+    }
     if let [(_, k), (_, r)] = rows {
         println!(
             "keel/redis: file size {:.2}, restart time {:.2}",

@@ -38,12 +38,14 @@ pub struct Step {
     pub snapshot: bool,
 }
 
-/// Command number `kind` (18 kinds of writes over four keys and three databases).
+/// Command number `kind` (22 kinds of writes over four keys and three databases; string and
+/// hash commands meet on the same keys, so WRONGTYPE replies are part of the histories).
 pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
     let key = KEYS[k % KEYS.len()].to_string();
     let other = KEYS[(k + 1) % KEYS.len()].to_string();
     let v = v.to_string();
-    let words: Vec<&str> = match kind % 18 {
+    let field = format!("f{}", v.len() % 3);
+    let words: Vec<&str> = match kind % 22 {
         0 => vec!["SET", &key, &v],
         1 => vec!["SET", &key, &v, "EX", "100000"],
         2 => vec!["INCR", &key],
@@ -61,7 +63,11 @@ pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
         14 => vec!["SWAPDB", "0", "1"],
         15 => vec!["GETEX", &key, "PX", "900000"],
         16 => vec!["FLUSHDB"],
-        _ => vec!["FLUSHALL"],
+        17 => vec!["FLUSHALL"],
+        18 => vec!["HSET", &key, &field, &v, "f9", "x"],
+        19 => vec!["HDEL", &key, &field],
+        20 => vec!["HINCRBYFLOAT", &key, &field, "1.5"],
+        _ => vec!["HINCRBY", &key, "n", "2"],
     };
     words.into_iter().map(str::to_string).collect()
 }

@@ -20,7 +20,7 @@ fn bytes_for_write<'a>(db: &'a mut Db, key: &[u8], min_len: usize) -> &'a mut Ve
         db.set(key, Value::Str(Str::raw(Vec::new())), SetTtl::Clear);
     }
     let Some(e) = db.get_mut(key) else { unreachable!("key created just above") };
-    let Value::Str(s) = &mut e.value;
+    let Value::Str(s) = &mut e.value else { unreachable!("callers check the type first") };
     let v = s.make_raw();
     if v.len() < min_len {
         v.resize(min_len, 0);
@@ -45,8 +45,9 @@ fn setbit(ctx: &mut Ctx<'_>) -> CmdResult {
             if old == on && byte < bytes.len() {
                 // Redis makes the string "raw" even when no bit changes.
                 if let Some(e) = db.get_mut_cosmetic(key) {
-                    let Value::Str(s) = &mut e.value;
-                    s.make_raw();
+                    if let Value::Str(s) = &mut e.value {
+                        s.make_raw();
+                    }
                 }
                 ctx.out.int(i64::from(old));
                 return Ok(());

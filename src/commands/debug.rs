@@ -18,6 +18,20 @@ fn entry_digest(db: usize, e: &Entry) -> [u8; 20] {
     put(e.value.type_name().as_bytes());
     match &e.value {
         Value::Str(s) => put(&s.as_bytes()),
+        Value::Hash(hash) => {
+            // Pairs in any order (a hash table's order is its own): XOR of each pair's digest.
+            let mut acc = [0u8; 20];
+            for (f, v) in hash.iter() {
+                let mut p = sha1_smol::Sha1::new();
+                p.update(&(f.len() as u64).to_le_bytes());
+                p.update(f);
+                p.update(v);
+                for (a, b) in acc.iter_mut().zip(p.digest().bytes()) {
+                    *a ^= b;
+                }
+            }
+            put(&acc);
+        }
     }
     put(&e.expire_at_ms().unwrap_or(-1).to_le_bytes());
     h.digest().bytes()

@@ -13,15 +13,18 @@ fn hll_error(e: HllError) -> CmdError {
 /// The bytes of a string value that should hold an HLL (None if the key is absent). Whether
 /// it is a valid HLL is checked by `types::hll`, input by input in Redis's order, so the
 /// first bad input decides the error.
-fn read_raw(db: &mut Db, key: &[u8], write_lookup: bool) -> Option<Vec<u8>> {
+fn read_raw(db: &mut Db, key: &[u8], write_lookup: bool) -> Result<Option<Vec<u8>>, CmdError> {
     let e = if write_lookup { db.get_quiet(key) } else { db.get(key) };
-    let Value::Str(s) = &e?.value;
-    Some(s.as_bytes().into_owned())
+    match e.map(|e| &e.value) {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s.as_bytes().into_owned())),
+        Some(_) => Err(super::err::WRONGTYPE.into()),
+    }
 }
 
 /// Like `read_raw` for a single key that must be a valid HLL.
 fn read_hll(db: &mut Db, key: &[u8], write_lookup: bool) -> Result<Option<Vec<u8>>, CmdError> {
-    let Some(bytes) = read_raw(db, key, write_lookup) else { return Ok(None) };
+    let Some(bytes) = read_raw(db, key, write_lookup)? else { return Ok(None) };
     hll::validate(&bytes).map_err(hll_error)?;
     Ok(Some(bytes))
 }
@@ -66,18 +69,33 @@ fn pfadd(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// The values of the keys from argument `from` on, in order, up to the first key of another
+/// type (its error is returned beside them). Redis checks and merges keys one by one, so an
+/// error in a key before that one (a corrupt HLL) must be reported first: callers merge
+/// what was read, then give the type error.
+fn read_in_order(ctx: &mut Ctx<'_>, from: usize) -> (Vec<Vec<u8>>, Option<CmdError>) {
+    let i = ctx.db_index();
+    let mut all = Vec::new();
+    for k in from..ctx.argc() {
+        let key = ctx.arg(k);
+        match read_raw(&mut ctx.srv.dbs[i], key, false) {
+            Ok(Some(b)) => all.push(b),
+            Ok(None) => {}
+            Err(e) => return (all, Some(e)),
+        }
+    }
+    (all, None)
+}
+
 fn pfcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let i = ctx.db_index();
     if ctx.argc() > 2 {
-        let mut all = Vec::new();
-        for k in 1..ctx.argc() {
-            let key = ctx.arg(k);
-            if let Some(b) = read_raw(&mut ctx.srv.dbs[i], key, false) {
-                all.push(b);
-            }
-        }
+        let (all, wrongtype) = read_in_order(ctx, 1);
         let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
         let n = hll::count_union(&refs).map_err(hll_error)?;
+        if let Some(e) = wrongtype {
+            return Err(e);
+        }
         // Redis replies with the count as a signed number.
         ctx.out.int(n as i64);
         return Ok(());
@@ -102,16 +120,14 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CmdResult {
     let i = ctx.db_index();
     let dest = ctx.arg(1);
     let sparse_max = ctx.srv.config.hll_sparse_max_bytes;
-    let dest_bytes = read_raw(&mut ctx.srv.dbs[i], dest, true);
-    let mut srcs = Vec::new();
-    for k in 2..ctx.argc() {
-        let key = ctx.arg(k);
-        if let Some(b) = read_raw(&mut ctx.srv.dbs[i], key, false) {
-            srcs.push(b);
-        }
-    }
+    // The destination first, then the sources (see `read_in_order`).
+    let dest_bytes = read_raw(&mut ctx.srv.dbs[i], dest, true)?;
+    let (srcs, wrongtype) = read_in_order(ctx, 2);
     let refs: Vec<&[u8]> = srcs.iter().map(Vec::as_slice).collect();
     let merged = hll::merge(dest_bytes.as_deref(), &refs, sparse_max).map_err(hll_error)?;
+    if let Some(e) = wrongtype {
+        return Err(e);
+    }
     store(&mut ctx.srv.dbs[i], dest, merged);
     ctx.out.ok();
     Ok(())

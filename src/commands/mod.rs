@@ -13,6 +13,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod hashes;
 pub mod hll;
 pub mod info;
 pub mod introspect;

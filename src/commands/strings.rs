@@ -314,7 +314,7 @@ fn incr_by(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
             by
         }
         Some(e) => {
-            let Value::Str(s) = &e.value;
+            let Value::Str(s) = &e.value else { return Err(err::WRONGTYPE.into()) };
             let cur = s.as_i64().ok_or(CmdError::from(err::NOT_INTEGER))?;
             let new = cur.checked_add(by).ok_or(CmdError::from(err::OVERFLOW))?;
             e.set_value(Value::Str(Str::Int(new)));
@@ -390,7 +390,7 @@ fn append(ctx: &mut Ctx<'_>) -> CmdResult {
                 return Err(err::STRING_TOO_LONG.into());
             }
             let Some(e) = db.get_mut(key) else { unreachable!("key seen just above") };
-            let Value::Str(s) = &mut e.value;
+            let Value::Str(s) = &mut e.value else { unreachable!("the type was checked above") };
             let v = s.make_raw();
             v.extend_from_slice(tail);
             v.len()
@@ -460,7 +460,7 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         Some(_) => {
             let Some(e) = db.get_mut(key) else { unreachable!("key seen just above") };
-            let Value::Str(s) = &mut e.value;
+            let Value::Str(s) = &mut e.value else { unreachable!("the type was checked above") };
             let v = s.make_raw();
             if v.len() < end {
                 v.resize(end, 0);

@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 16] {
+fn families() -> [&'static [CommandSpec]; 17] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -31,6 +31,7 @@ fn families() -> [&'static [CommandSpec]; 16] {
         super::wait::COMMANDS,
         super::persistence::COMMANDS,
         super::dump::COMMANDS,
+        super::hashes::COMMANDS,
     ]
 }
 

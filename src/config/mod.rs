@@ -86,6 +86,8 @@ pub struct Config {
     /// Redis's save points: (seconds, changes).
     pub save_points: Vec<(i64, u64)>,
     pub server_cpulist: String,
+    /// hash-max-listpack-entries / -value: a hash stays packed within them.
+    pub hash_limits: crate::types::hash::Limits,
     pub bio_cpulist: String,
     pub bgsave_cpulist: String,
     pub aof_rewrite_cpulist: String,
@@ -133,6 +135,7 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 0,
             save_points: Vec::new(),
             server_cpulist: String::new(),
+            hash_limits: crate::types::hash::Limits { entries: 512, value: 64 },
             bio_cpulist: String::new(),
             bgsave_cpulist: String::new(),
             aof_rewrite_cpulist: String::new(),
@@ -333,6 +336,10 @@ impl Config {
         self.aof_rewrite_cpulist = text(self, "aof_rewrite_cpulist");
         let words: Vec<i64> = text(self, "save").split_whitespace().filter_map(|w| w.parse().ok()).collect();
         self.save_points = words.chunks_exact(2).map(|p| (p[0], u64::try_from(p[1]).unwrap_or(0))).collect();
+        self.hash_limits = crate::types::hash::Limits {
+            entries: usize::try_from(uint(self, "hash-max-listpack-entries")).unwrap_or(usize::MAX),
+            value: usize::try_from(uint(self, "hash-max-listpack-value")).unwrap_or(usize::MAX),
+        };
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());
     }
 

@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+use crate::types::hash::Hash;
 use crate::util::num::{fmt_i64, parse_i64};
 
 /// Bytes that fit inline in a [`Bytes22`].
@@ -176,10 +177,11 @@ impl Str {
     }
 }
 
-/// A value of the keyspace. Later data types add variants (boxed, so this stays 24 bytes).
+/// A value of the keyspace. Collections are boxed, so this stays 24 bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Value {
     Str(Str),
+    Hash(Box<Hash>),
 }
 
 impl Value {
@@ -187,12 +189,14 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
         }
     }
 
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
         }
     }
 
@@ -200,6 +204,7 @@ impl Value {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_bytes(),
+            Value::Hash(h) => h.heap_bytes(),
         }
     }
 }

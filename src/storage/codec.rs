@@ -7,16 +7,25 @@
 //! - A string is a length and its bytes, or `11xxxxxx` for a special form: an integer in 1, 2
 //!   or 4 little-endian bytes (`0xC0`..`0xC2`), or an LZF-compressed string (`0xC3`, read but
 //!   never written: zstd compresses whole snapshot blocks).
-//! - A value is a type byte (`0` = string; later types add RDB's numbers) and its payload.
+//! - A value is a type byte (RDB's numbers: `0` string, `4` hash) and its payload. A hash is
+//!   its number of pairs, then each field and value as strings.
 //!
 //! Decoding never trusts a length: every read is bounds-checked and an announced length is
 //! compared with the bytes left before anything is allocated.
 
 use crate::db::value::{Str, Value};
+use crate::types::hash::{Hash, Limits};
 use crate::util::num::parse_i64;
 
 /// RDB type numbers (a number is never reused).
 pub const TYPE_STRING: u8 = 0;
+pub const TYPE_HASH: u8 = 4;
+
+/// The packed-encoding limits values are loaded with (Redis 7.0's defaults). A loaded hash
+/// is packed if it fits them, as Redis re-encodes on load.
+// The configured limits are not used here yet: the snapshot and RESTORE readers do not see
+// the config.
+pub const HASH_LIMITS_LOAD: Limits = Limits { entries: 512, value: 64 };
 
 const ENC_INT8: u8 = 0;
 const ENC_INT16: u8 = 1;
@@ -81,6 +90,14 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value) {
         Value::Str(s) => {
             out.push(TYPE_STRING);
             put_str_value(out, s);
+        }
+        Value::Hash(h) => {
+            out.push(TYPE_HASH);
+            put_len(out, h.len() as u64);
+            for (f, v) in h.iter() {
+                put_string(out, f);
+                put_string(out, v);
+            }
         }
     }
 }
@@ -194,8 +211,25 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+            TYPE_HASH => Ok(ValueRef::Owned(self.hash()?)),
             t => Err(format!("unknown value type {t} at byte {at}")),
         }
+    }
+
+    /// A hash's payload (after its type byte). Duplicate fields are refused: Redis would
+    /// count them twice.
+    fn hash(&mut self) -> DecodeResult<Value> {
+        let n = self.bounded_len()?;
+        let mut pairs = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            pairs.push((self.string()?, self.string()?));
+        }
+        let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(f, v)| (f.as_slice(), v.as_slice())).collect();
+        let h = Hash::from_pairs(&refs, HASH_LIMITS_LOAD);
+        if h.len() != n || n == 0 {
+            return Err(format!("a hash of {n} pairs with duplicate fields, or empty"));
+        }
+        Ok(Value::Hash(Box::new(h)))
     }
 
     /// A value: type byte and payload.
@@ -206,6 +240,7 @@ impl<'a> Reader<'a> {
                 StrOrInt::Int(n) => Str::Int(n),
                 StrOrInt::Bytes(b) => Str::from_bytes(&b),
             })),
+            TYPE_HASH => self.hash(),
             t => Err(format!("unknown value type {t} at byte {at}")),
         }
     }
@@ -229,6 +264,8 @@ pub enum StrRef<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum ValueRef<'a> {
     Str(StrRef<'a>),
+    /// A collection, decoded whole.
+    Owned(Value),
 }
 
 impl ValueRef<'_> {
@@ -237,6 +274,7 @@ impl ValueRef<'_> {
             ValueRef::Str(StrRef::Int(n)) => Value::Str(Str::Int(*n)),
             ValueRef::Str(StrRef::Bytes(b)) => Value::Str(Str::from_bytes(b)),
             ValueRef::Str(StrRef::Owned(b)) => Value::Str(Str::from_bytes(b)),
+            ValueRef::Owned(v) => v.clone(),
         }
     }
 }
@@ -332,6 +370,36 @@ mod tests {
             let got = round(&Value::Str(v.clone()));
             assert_eq!(got, Value::Str(Str::from_bytes(&v.as_bytes())));
         }
+    }
+
+    #[test]
+    fn hashes_round_trip_in_either_encoding() {
+        let limits = HASH_LIMITS_LOAD;
+        let mut small = Hash::default();
+        small.set(b"a", b"1", limits);
+        small.set(b"", b"x", limits);
+        let mut big = Hash::default();
+        for i in 0..1000 {
+            big.set(format!("f{i}").as_bytes(), format!("{}", i * 7).as_bytes(), limits);
+        }
+        for h in [small, big] {
+            let v = Value::Hash(Box::new(h.clone()));
+            let got = round(&v);
+            let Value::Hash(g) = &got else { panic!("not a hash: {got:?}") };
+            assert_eq!((g.len(), g.encoding_name()), (h.len(), h.encoding_name()));
+            assert!(h.iter().all(|(f, x)| g.get(f) == Some(x)));
+            let mut out = Vec::new();
+            put_value(&mut out, &v);
+            assert_eq!(Reader::new(&out).value_ref().unwrap().to_value(), got);
+        }
+        // A hash that names a field twice, or none, is refused.
+        let mut dup = vec![TYPE_HASH];
+        put_len(&mut dup, 2);
+        for s in [&b"a"[..], b"1", b"a", b"2"] {
+            put_string(&mut dup, s);
+        }
+        assert!(Reader::new(&dup).value().is_err());
+        assert!(Reader::new(&[TYPE_HASH, 0]).value().is_err());
     }
 
     #[test]

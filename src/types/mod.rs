@@ -2,5 +2,7 @@
 //! tested against Redis's results on their own.
 
 pub mod bitops;
+pub mod hash;
 pub mod hll;
 pub mod lcs;
+pub mod pack;

@@ -106,6 +106,12 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         ("getdel", &["GETDEL", "s3"]),
         ("getex", &["GETEX", "s", "EX", "5000"]),
         ("getset", &["GETSET", "g", "new"]),
+        ("hdel", &["HDEL", "hh", "a"]),
+        ("hincrby", &["HINCRBY", "hh", "n", "3"]),
+        ("hincrbyfloat", &["HINCRBYFLOAT", "hh", "x", "0.1"]),
+        ("hmset", &["HMSET", "hh", "c", "3", "d", "4"]),
+        ("hset", &["HSET", "hh", "a", "9", "e", "5"]),
+        ("hsetnx", &["HSETNX", "hh", "z", "1"]),
         ("incr", &["INCR", "n"]),
         ("incrby", &["INCRBY", "n", "10"]),
         ("incrbyfloat", &["INCRBYFLOAT", "f", "0.1"]),
@@ -143,6 +149,7 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         &["SET", "f", "1.1"],
         &["SET", "g", "old"],
         &["SET", "bf", "\x01"],
+        &["HSET", "hh", "a", "1", "b", "2", "x", "1.5"],
     ];
     for (name, words) in invocations {
         let fs = SimFs::new(1);

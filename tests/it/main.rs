@@ -14,6 +14,7 @@ mod config_file;
 mod crash_property;
 mod durability;
 mod fuzz_corpus;
+mod hashes;
 mod keyspace;
 mod log_faults;
 mod snapshots;

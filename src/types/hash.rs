@@ -1,0 +1,193 @@
+//! The hash type: field-value pairs, packed while small (`hash-max-listpack-entries` pairs,
+//! no field or value over `hash-max-listpack-value` bytes), a hash table beyond. As in
+//! Redis, a hash never goes back to packed while it lives (a reload repacks it).
+
+use std::collections::HashMap;
+
+use super::pack::Pack;
+
+type Table = HashMap<Box<[u8]>, Box<[u8]>, foldhash::fast::RandomState>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hash {
+    /// field, value, field, value, ... in insertion order (Redis's listpack order).
+    Packed(Pack),
+    Table(Table),
+}
+
+/// The packed encoding's limits (from the config, read at each write).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub entries: usize,
+    pub value: usize,
+}
+
+impl Default for Hash {
+    fn default() -> Self {
+        Hash::Packed(Pack::new())
+    }
+}
+
+impl Hash {
+    pub fn len(&self) -> usize {
+        match self {
+            Hash::Packed(p) => p.len() / 2,
+            Hash::Table(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index of `field` among the packed elements (even indexes are fields).
+    fn packed_index(p: &Pack, field: &[u8]) -> Option<usize> {
+        p.iter().step_by(2).position(|f| f == field).map(|i| i * 2)
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match self {
+            Hash::Packed(p) => {
+                let mut it = p.iter();
+                while let Some(f) = it.next() {
+                    let v = it.next().expect("packed hashes hold pairs");
+                    if f == field {
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            Hash::Table(t) => t.get(field).map(|v| &**v),
+        }
+    }
+
+    pub fn contains(&self, field: &[u8]) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Sets `field` to `value`; true if the field is new. As in Redis, a packed hash becomes a
+    /// table when the field or value is too long, or when it then holds more pairs than the
+    /// limit (also on an update, after the limit was lowered).
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
+        if let Hash::Packed(p) = self {
+            if field.len() <= limits.value && value.len() <= limits.value {
+                let new = match Self::packed_index(p, field) {
+                    Some(i) => {
+                        p.set(i + 1, value);
+                        false
+                    }
+                    None => {
+                        p.push(&[field, value]);
+                        true
+                    }
+                };
+                if p.len() / 2 > limits.entries {
+                    self.convert_to_table();
+                }
+                return new;
+            }
+            self.convert_to_table();
+        }
+        match self {
+            Hash::Table(t) => t.insert(field.into(), value.into()).is_none(),
+            Hash::Packed(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Removes `field`; true if it was there.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match self {
+            Hash::Packed(p) => match Self::packed_index(p, field) {
+                Some(i) => {
+                    p.remove(i, 2);
+                    true
+                }
+                None => false,
+            },
+            Hash::Table(t) => t.remove(field).is_some(),
+        }
+    }
+
+    fn convert_to_table(&mut self) {
+        if let Hash::Packed(p) = self {
+            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + 1, foldhash::fast::RandomState::default());
+            let mut it = p.iter();
+            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                t.insert(f.into(), v.into());
+            }
+            *self = Hash::Table(t);
+        }
+    }
+
+    /// A hash built from pairs (RESTORE, snapshot load): packed if it fits the limits.
+    pub fn from_pairs(pairs: &[(&[u8], &[u8])], limits: Limits) -> Self {
+        let mut h = Hash::default();
+        if pairs.len() > limits.entries {
+            h.convert_to_table();
+        }
+        for (f, v) in pairs {
+            h.set(f, v, limits);
+        }
+        h
+    }
+
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+        match self {
+            Hash::Packed(p) => {
+                let mut it = p.iter();
+                Box::new(std::iter::from_fn(move || Some((it.next()?, it.next()?))))
+            }
+            Hash::Table(t) => Box::new(t.iter().map(|(f, v)| (&**f, &**v))),
+        }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Hash::Packed(_) => "listpack",
+            Hash::Table(_) => "hashtable",
+        }
+    }
+
+    /// Heap bytes, approximately as the allocator sees them.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Hash::Packed(p) => p.bytes() + std::mem::size_of::<Hash>(),
+            Hash::Table(t) => {
+                t.capacity() * (std::mem::size_of::<(Box<[u8]>, Box<[u8]>)>() + 1)
+                    + t.iter().map(|(f, v)| f.len() + v.len()).sum::<usize>()
+                    + std::mem::size_of::<Hash>()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: Limits = Limits { entries: 4, value: 8 };
+
+    #[test]
+    fn a_hash_converts_past_its_limits_and_keeps_every_pair() {
+        let mut h = Hash::default();
+        assert!(h.set(b"a", b"1", SMALL));
+        assert!(!h.set(b"a", b"2", SMALL), "an update is not new");
+        assert_eq!((h.get(b"a"), h.encoding_name()), (Some(&b"2"[..]), "listpack"));
+        for f in [&b"b"[..], b"c", b"d"] {
+            h.set(f, b"x", SMALL);
+        }
+        assert_eq!(h.encoding_name(), "listpack");
+        h.set(b"e", b"x", SMALL);
+        assert_eq!((h.encoding_name(), h.len()), ("hashtable", 5), "five pairs exceed 4");
+        let mut small = Hash::default();
+        small.set(b"f", b"123456789", SMALL);
+        assert_eq!(small.encoding_name(), "hashtable", "a value over 8 bytes");
+        assert!(h.remove(b"a") && !h.remove(b"a"));
+        let mut pairs: Vec<_> = h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        pairs.sort();
+        assert_eq!(pairs.iter().map(|p| p.0.as_slice()).collect::<Vec<_>>(), vec![&b"b"[..], b"c", b"d", b"e"]);
+        let mut p = Hash::from_pairs(&[(b"x", b"1"), (b"y", b"2")], SMALL);
+        assert_eq!((p.encoding_name(), p.get(b"y")), ("listpack", Some(&b"2"[..])));
+        assert!(p.remove(b"x") && p.iter().eq([(&b"y"[..], &b"2"[..])]));
+    }
+}

@@ -180,7 +180,7 @@ fn poll(c: &mut Conn, progress: &SharedProgress, password_required: bool) {
             Ok(Parsed::Skip(n)) => at += n,
             Ok(Parsed::Incomplete) => break,
             Err(e) => {
-                out.extend_from_slice(format!("-ERR Protocol error: {}\r\n", e.0).as_bytes());
+                out.extend_from_slice(format!("-ERR {}\r\n", e.0).as_bytes());
                 c.closed = true;
                 break;
             }

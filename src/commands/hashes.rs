@@ -18,21 +18,18 @@ fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a Hash>, CmdError> {
     }
 }
 
-/// Checks that `key` is absent or a hash, without counting a hit or a miss.
-fn check_type(db: &mut Db, key: &[u8]) -> CmdResult {
-    match db.get_quiet(key).map(|e| &e.value) {
-        None | Some(Value::Hash(_)) => Ok(()),
-        Some(_) => Err(err::WRONGTYPE.into()),
-    }
-}
-
-/// The hash at `key` for writing, created empty if absent. Call `check_type` first.
-fn write<'a>(db: &'a mut Db, key: &[u8]) -> &'a mut Hash {
-    if db.get_quiet(key).is_none() {
-        db.set(key, Value::Hash(Box::default()), SetTtl::Clear);
+/// The hash at `key` for writing, created empty if absent; WRONGTYPE for another type (no
+/// hit or miss counted). Records the write.
+fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
+    match db.get_quiet(key).map(|e| matches!(e.value, Value::Hash(_))) {
+        None => {
+            db.set(key, Value::Hash(Box::default()), SetTtl::Clear);
+        }
+        Some(false) => return Err(err::WRONGTYPE.into()),
+        Some(true) => {}
     }
     match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::Hash(h)) => h,
+        Some(Value::Hash(h)) => Ok(h),
         _ => unreachable!("checked or just created"),
     }
 }
@@ -44,9 +41,7 @@ fn hset(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
     let limits = ctx.srv.config.hash_limits;
     let pairs: Vec<(&[u8], &[u8])> = (2..ctx.argc()).step_by(2).map(|i| (ctx.arg(i), ctx.arg(i + 1))).collect();
-    let db = ctx.db();
-    check_type(db, key)?;
-    let h = write(db, key);
+    let h = write(ctx.db(), key)?;
     let added = pairs.iter().filter(|(f, v)| h.set(f, v, limits)).count();
     if ctx.spec.full_name == "hmset" {
         ctx.out.ok();
@@ -60,14 +55,12 @@ fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field, value) = (ctx.arg(1), ctx.arg(2), ctx.arg(3));
     let limits = ctx.srv.config.hash_limits;
     let db = ctx.db();
-    check_type(db, key)?;
-    let exists = matches!(db.get_quiet(key).map(|e| &e.value), Some(Value::Hash(h)) if h.contains(field));
-    if exists {
+    if read_for_update(db, key, field)?.is_some() {
         // Nothing changed (no key event): nothing is logged.
         ctx.out.int(0);
         return Ok(());
     }
-    write(db, key).set(field, value, limits);
+    write(db, key)?.set(field, value, limits);
     ctx.out.int(1);
     Ok(())
 }
@@ -100,12 +93,11 @@ fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
     let fields: Vec<&[u8]> = (2..ctx.argc()).map(|i| ctx.arg(i)).collect();
     let db = ctx.db();
-    check_type(db, key)?;
     if db.get_quiet(key).is_none() {
         ctx.out.int(0);
         return Ok(());
     }
-    let h = write(db, key);
+    let h = write(db, key)?;
     let removed = fields.iter().filter(|f| h.remove(f)).count();
     if h.is_empty() {
         db.remove(key);
@@ -188,7 +180,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let new = cur.checked_add(by).ok_or(CmdError::from(err::OVERFLOW))?;
     let text = new.to_string();
-    write(db, key).set(field, text.as_bytes(), limits);
+    write(db, key)?.set(field, text.as_bytes(), limits);
     ctx.out.int(new);
     Ok(())
 }
@@ -211,7 +203,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let mut text = Vec::with_capacity(32);
     sum.fmt_human(&mut text);
-    write(db, key).set(field, &text, limits);
+    write(db, key)?.set(field, &text, limits);
     ctx.out.bulk(&text);
     ctx.log_as(&[b"HSET", key, field, &text]);
     Ok(())

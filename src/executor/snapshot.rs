@@ -370,7 +370,7 @@ impl Server {
                 progress(done);
             }
             let db = dbs.get_mut(k.db).ok_or_else(|| format!("the snapshot has database {} but `databases` is {ndbs}", k.db))?;
-            if !db.load(k.key, k.value.to_value(), k.expire_at_ms, access) {
+            if !db.load(k.key, k.value.into_value(), k.expire_at_ms, access) {
                 return Err(format!("key {:?} appears twice", String::from_utf8_lossy(k.key)));
             }
             Ok(())

@@ -269,12 +269,12 @@ pub enum ValueRef<'a> {
 }
 
 impl ValueRef<'_> {
-    pub fn to_value(&self) -> Value {
+    pub fn into_value(self) -> Value {
         match self {
-            ValueRef::Str(StrRef::Int(n)) => Value::Str(Str::Int(*n)),
+            ValueRef::Str(StrRef::Int(n)) => Value::Str(Str::Int(n)),
             ValueRef::Str(StrRef::Bytes(b)) => Value::Str(Str::from_bytes(b)),
-            ValueRef::Str(StrRef::Owned(b)) => Value::Str(Str::from_bytes(b)),
-            ValueRef::Owned(v) => v.clone(),
+            ValueRef::Str(StrRef::Owned(b)) => Value::Str(Str::from_bytes(&b)),
+            ValueRef::Owned(v) => v,
         }
     }
 }
@@ -390,7 +390,7 @@ mod tests {
             assert!(h.iter().all(|(f, x)| g.get(f) == Some(x)));
             let mut out = Vec::new();
             put_value(&mut out, &v);
-            assert_eq!(Reader::new(&out).value_ref().unwrap().to_value(), got);
+            assert_eq!(Reader::new(&out).value_ref().unwrap().into_value(), got);
         }
         // A hash that names a field twice, or none, is refused.
         let mut dup = vec![TYPE_HASH];

@@ -58,6 +58,12 @@ pub struct LogStats {
     pub inline_write_usec_max: u64,
 }
 
+impl LogStats {
+    fn empty() -> Self {
+        LogStats { fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1], ..LogStats::default() }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fsync {
     /// fdatasync after every batch; replies wait for it.
@@ -133,7 +139,7 @@ struct Files {
     /// its header and renames it, with no fsync, so the executor can roll inline.
     spare: Option<Arc<dyn LogFile>>,
     /// The active segment came from the spare and its header and name are not yet synced:
-    /// the next sync covers them (file, then directory) before any offset in it is durable.
+    /// the next sync covers them (directory, then file) before any offset in it is durable.
     fresh: bool,
 }
 
@@ -142,6 +148,8 @@ struct Shared {
     files: Mutex<Files>,
     /// `Files::sealed` is set (readable without the files lock, under the batch lock).
     sealed_pending: AtomicBool,
+    /// `LogStats::inline_write_usec_max`, kept apart from the stats lock.
+    inline_write_usec_max: AtomicU64,
     batch: Mutex<Batch>,
     wake: Condvar,
     written_offset: AtomicU64,
@@ -206,6 +214,7 @@ impl LogWriter {
         let shared = Arc::new(Shared {
             files: Mutex::new(files),
             sealed_pending: AtomicBool::new(false),
+            inline_write_usec_max: AtomicU64::new(0),
             batch: Mutex::new(Batch { start_offset: resume.end_offset, end_offset: resume.end_offset, ..Batch::default() }),
             wake: Condvar::new(),
             written_offset: AtomicU64::new(resume.end_offset),
@@ -214,13 +223,7 @@ impl LogWriter {
             failure: Mutex::new(None),
             fatal: AtomicBool::new(false),
             fsync: AtomicU8::new(opts.fsync as u8),
-            stats: Mutex::new(LogStats {
-                fsyncs: 0,
-                fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1],
-                rolls: 0,
-                roll_usec_max: 0,
-                inline_write_usec_max: 0,
-            }),
+            stats: Mutex::new(LogStats::empty()),
         });
         let mut t = Thread { shared: shared.clone(), on_durable, last_sync: std::time::Instant::now() };
         let thread = std::thread::Builder::new().name("keel-log".into()).spawn(move || t.run())?;
@@ -263,11 +266,9 @@ impl LogWriter {
         }
         let started = std::time::Instant::now();
         let wrote = self.shared.write_pending(&mut files, false);
+        // An atomic, not the stats lock: this runs on the executor for every batch.
         let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        {
-            let mut st = lock(&self.shared.stats);
-            st.inline_write_usec_max = st.inline_write_usec_max.max(usec);
-        }
+        self.shared.inline_write_usec_max.fetch_max(usec, Ordering::Relaxed);
         match wrote {
             Ok(_) => {
                 let written = self.written_offset();
@@ -318,12 +319,14 @@ impl LogWriter {
 
     /// CONFIG RESETSTAT: the counters and maxima start again from zero.
     pub fn reset_stats(&self) {
-        let mut st = lock(&self.shared.stats);
-        *st = LogStats { fsync_usec_histogram: vec![0; FSYNC_BUCKETS_USEC.len() + 1], ..LogStats::default() };
+        *lock(&self.shared.stats) = LogStats::empty();
+        self.shared.inline_write_usec_max.store(0, Ordering::Relaxed);
     }
 
     pub fn stats(&self) -> LogStats {
-        lock(&self.shared.stats).clone()
+        let mut st = lock(&self.shared.stats).clone();
+        st.inline_write_usec_max = self.shared.inline_write_usec_max.load(Ordering::Relaxed);
+        st
     }
 
     pub fn fsync(&self) -> Fsync {
@@ -736,7 +739,8 @@ impl Thread {
     fn sync(&mut self) -> Result<(), ()> {
         let (sealed, file, fresh, written) = {
             let files = lock(&self.shared.files);
-            (files.sealed.clone(), files.active.file.clone(), files.fresh, self.shared.written_offset.load(Ordering::Acquire))
+            let fresh = files.fresh.then(|| (files.fs.clone(), files.dir.clone()));
+            (files.sealed.clone(), files.active.file.clone(), fresh, self.shared.written_offset.load(Ordering::Acquire))
         };
         if let Some((sealed, end)) = sealed {
             self.shared.sync_file(sealed.as_ref(), end).map_err(|_| ())?;
@@ -752,25 +756,24 @@ impl Thread {
         if written <= self.shared.durable_offset.load(Ordering::Acquire) {
             return Ok(());
         }
-        if fresh {
-            // A segment made from the spare: its header and its name become durable before
-            // any offset in it does.
-            let (fs, dir) = {
-                let files = lock(&self.shared.files);
-                (files.fs.clone(), files.dir.clone())
-            };
-            if let Err(e) = file.sync_data().and_then(|()| fs.sync_dir(&dir)) {
+        if let Some((fs, dir)) = &fresh {
+            // A segment made from the spare: its name becomes durable here, its header with
+            // the fdatasync below, both before any offset in it is published (a crash in
+            // between is case E: a named segment whose header did not reach the disk).
+            if let Err(e) = fs.sync_dir(dir) {
                 self.shared.fail(format!(
                     "syncing a new log segment failed: {e}; writes are refused until a restart recovers from what is on disk"
                 ));
                 return Err(());
             }
+        }
+        self.shared.sync_file(file.as_ref(), written).map_err(|_| ())?;
+        if fresh.is_some() {
             let mut files = lock(&self.shared.files);
             if Arc::ptr_eq(&files.active.file, &file) {
                 files.fresh = false;
             }
         }
-        self.shared.sync_file(file.as_ref(), written).map_err(|_| ())?;
         self.last_sync = std::time::Instant::now();
         self.notify_durable(written);
         Ok(())

@@ -541,7 +541,7 @@ mod tests {
         let mut seen = 0;
         c.for_each_key(&mut |k| {
             assert_eq!(k.key, format!("key:{seen}").as_bytes());
-            assert_eq!(k.value.to_value(), Value::Str(Str::from_bytes(format!("v{seen}").as_bytes())));
+            assert_eq!(k.value.into_value(), Value::Str(Str::from_bytes(format!("v{seen}").as_bytes())));
             assert_eq!(k.db, seen % 2);
             assert_eq!(k.expire_at_ms, (seen % 3 == 0).then_some(seen as i64 * 1000));
             seen += 1;

@@ -18,23 +18,40 @@ fn entry_digest(db: usize, e: &Entry) -> [u8; 20] {
     put(e.value.type_name().as_bytes());
     match &e.value {
         Value::Str(s) => put(&s.as_bytes()),
-        Value::Hash(hash) => {
-            // Pairs in any order (a hash table's order is its own): XOR of each pair's digest.
-            let mut acc = [0u8; 20];
-            for (f, v) in hash.iter() {
-                let mut p = sha1_smol::Sha1::new();
-                p.update(&(f.len() as u64).to_le_bytes());
-                p.update(f);
-                p.update(v);
-                for (a, b) in acc.iter_mut().zip(p.digest().bytes()) {
-                    *a ^= b;
-                }
+        // Pairs and members in any order (a table's order is its own): XOR of each one's
+        // digest. Lists and sorted sets are ordered: their elements go in order.
+        Value::Hash(hash) => put(&unordered(hash.iter())),
+        Value::Set(set) => put(&unordered(set.iter().map(|m| (m, &b""[..])))),
+        Value::List(list) => {
+            for item in list.iter() {
+                put(item);
             }
-            put(&acc);
+        }
+        Value::ZSet(z) => {
+            for (m, s) in z.iter_from(0) {
+                put(m);
+                put(&s.to_le_bytes());
+            }
         }
     }
     put(&e.expire_at_ms().unwrap_or(-1).to_le_bytes());
     h.digest().bytes()
+}
+
+/// XOR of the digests of (field, value) pairs: the same for any order.
+fn unordered<F: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: impl Iterator<Item = (F, V)>) -> [u8; 20] {
+    let mut acc = [0u8; 20];
+    for (f, v) in pairs {
+        let (f, v) = (f.as_ref(), v.as_ref());
+        let mut p = sha1_smol::Sha1::new();
+        p.update(&(f.len() as u64).to_le_bytes());
+        p.update(f);
+        p.update(v);
+        for (a, b) in acc.iter_mut().zip(p.digest().bytes()) {
+            *a ^= b;
+        }
+    }
+    acc
 }
 
 fn hex(d: &[u8; 20]) -> String {

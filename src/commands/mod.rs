@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod bitmaps;
+pub mod block;
 pub mod client;
 pub mod config_cmd;
 pub mod connection;
@@ -18,6 +19,7 @@ pub mod hll;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod lists;
 pub mod persistence;
 pub mod spec;
 pub mod strings;

@@ -88,6 +88,10 @@ pub struct Config {
     pub server_cpulist: String,
     /// hash-max-listpack-entries / -value: a hash stays packed within them.
     pub hash_limits: crate::types::hash::Limits,
+    /// set-max-intset-entries: a set of integers stays an intset within it.
+    pub set_max_intset_entries: usize,
+    /// zset-max-listpack-entries / -value.
+    pub zset_limits: crate::types::zset::Limits,
     pub bio_cpulist: String,
     pub bgsave_cpulist: String,
     pub aof_rewrite_cpulist: String,
@@ -136,6 +140,8 @@ impl Default for Config {
             save_points: Vec::new(),
             server_cpulist: String::new(),
             hash_limits: crate::types::hash::Limits { entries: 512, value: 64 },
+            set_max_intset_entries: 512,
+            zset_limits: crate::types::zset::Limits { entries: 128, value: 64 },
             bio_cpulist: String::new(),
             bgsave_cpulist: String::new(),
             aof_rewrite_cpulist: String::new(),
@@ -339,6 +345,11 @@ impl Config {
         self.hash_limits = crate::types::hash::Limits {
             entries: usize::try_from(uint(self, "hash-max-listpack-entries")).unwrap_or(usize::MAX),
             value: usize::try_from(uint(self, "hash-max-listpack-value")).unwrap_or(usize::MAX),
+        };
+        self.set_max_intset_entries = usize::try_from(uint(self, "set-max-intset-entries")).unwrap_or(usize::MAX);
+        self.zset_limits = crate::types::zset::Limits {
+            entries: usize::try_from(uint(self, "zset-max-listpack-entries")).unwrap_or(usize::MAX),
+            value: usize::try_from(uint(self, "zset-max-listpack-value")).unwrap_or(usize::MAX),
         };
         debug_assert!(self.proto_max_bulk_len >= 1024 * 1024 || self.values["proto-max-bulk-len"].is_empty());
     }

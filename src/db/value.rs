@@ -10,6 +10,9 @@
 use std::borrow::Cow;
 
 use crate::types::hash::Hash;
+use crate::types::list::List;
+use crate::types::set::Set;
+use crate::types::zset::ZSet;
 use crate::util::num::{fmt_i64, parse_i64};
 
 /// Bytes that fit inline in a [`Bytes22`].
@@ -182,6 +185,9 @@ impl Str {
 pub enum Value {
     Str(Str),
     Hash(Box<Hash>),
+    List(Box<List>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -190,6 +196,9 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::Hash(_) => "hash",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -197,6 +206,9 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding_name(),
             Value::Hash(h) => h.encoding_name(),
+            Value::List(_) => "quicklist",
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -205,6 +217,9 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_bytes(),
             Value::Hash(h) => h.heap_bytes(),
+            Value::List(l) => l.heap_bytes(),
+            Value::Set(s) => s.heap_bytes(),
+            Value::ZSet(z) => z.heap_bytes(),
         }
     }
 }

@@ -122,6 +122,11 @@ pub struct Client {
     /// The command at the head of the input is blocked (WAIT, WAITAOF): the connection
     /// keeps it and runs it again when woken or at the deadline.
     pub blocked: Option<Blocked>,
+    /// While blocked on keys: the command and its keys (`executor::blocking`).
+    pub waiting: Option<super::blocking::Waiting>,
+    /// The reply of a blocked command the executor served: the connection sends it in place
+    /// of running the command again.
+    pub served_reply: Option<Vec<u8>>,
 }
 
 /// Why and until when a client's command is blocked.
@@ -176,6 +181,8 @@ impl Client {
             obuf_bytes: 0,
             last_write_offset: 0,
             blocked: None,
+            waiting: None,
+            served_reply: None,
         }
     }
 

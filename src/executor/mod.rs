@@ -6,6 +6,7 @@
 //! is its `call` (run the handler, then statistics, then the key events the command produced,
 //! then MONITOR). Key events are the single hook for everything that reacts to writes.
 
+pub mod blocking;
 pub mod client;
 pub mod pending;
 pub mod propagate;
@@ -127,6 +128,8 @@ pub struct Server {
     pub snapshots: snapshot::Snapshots,
     /// Pinged by the log writer when the released offset advances (`release_loop` waits).
     pub log_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Clients blocked on keys, and the keys written since that they wait on.
+    pub blocking: blocking::BlockingKeys,
 }
 
 fn random_seed() -> u64 {
@@ -183,6 +186,7 @@ impl Server {
             log_id: 0,
             snapshots: snapshot::Snapshots::default(),
             log_notify: std::sync::Arc::new(tokio::sync::Notify::new()),
+            blocking: blocking::BlockingKeys::default(),
             pending: pending::PendingWrites::default(),
             called: None,
             stop: Rc::new(tokio::sync::Notify::new()),
@@ -215,6 +219,9 @@ impl Server {
     }
 
     pub fn disconnect(&mut self, slot: usize) {
+        if let Some(w) = self.clients.get_mut(slot).waiting.take() {
+            self.blocking.unregister(slot, w.db, &w.keys);
+        }
         self.watch.unwatch_all(&mut self.clients, slot);
         self.monitors.retain(|&s| s != slot);
         self.clients.remove(slot);
@@ -261,6 +268,9 @@ impl Server {
         c.hold_until = c.hold_until.max(hold);
         if wrote {
             c.last_write_offset = hold;
+        }
+        if self.blocking.has_ready() {
+            self.serve_blocked();
         }
         if outcome != Outcome::Done {
             let c = self.clients.get_mut(slot);
@@ -519,6 +529,11 @@ impl Server {
         let mut events = std::mem::take(&mut *self.clock.events.borrow_mut());
         if events.is_empty() {
             return;
+        }
+        if !self.blocking.is_empty() {
+            for e in &events {
+                self.blocking.on_write(e.db, e.key.as_bytes());
+            }
         }
         if !self.watch.is_empty() {
             for e in &events {

@@ -293,6 +293,12 @@ impl Connection {
                 }
                 Ok(Parsed::Skip(n)) => self.input.start += n,
                 Ok(Parsed::Command(n)) => {
+                    if let Some(reply) = srv.clients.get_mut(self.slot).served_reply.take() {
+                        // A blocked command the executor served while it waited.
+                        self.out.buf.extend_from_slice(&reply);
+                        self.input.start += n;
+                        continue;
+                    }
                     let args = self.parser.args(buf);
                     match srv.execute(self.slot, args, &mut self.out) {
                         Outcome::Done => {}

@@ -7,25 +7,36 @@
 //! - A string is a length and its bytes, or `11xxxxxx` for a special form: an integer in 1, 2
 //!   or 4 little-endian bytes (`0xC0`..`0xC2`), or an LZF-compressed string (`0xC3`, read but
 //!   never written: zstd compresses whole snapshot blocks).
-//! - A value is a type byte (RDB's numbers: `0` string, `4` hash) and its payload. A hash is
-//!   its number of pairs, then each field and value as strings.
+//! - A value is a type byte (RDB's numbers: `0` string, `1` list, `2` set, `4` hash, `5`
+//!   sorted set) and its payload. A list or set is its number of elements, then each as a
+//!   string; a hash its number of pairs, then each field and value; a sorted set its number
+//!   of members, then each member as a string and its score as an 8-byte little-endian
+//!   double (RDB's ZSET_2).
 //!
 //! Decoding never trusts a length: every read is bounds-checked and an announced length is
 //! compared with the bytes left before anything is allocated.
 
 use crate::db::value::{Str, Value};
 use crate::types::hash::{Hash, Limits};
+use crate::types::list::List;
+use crate::types::set::Set;
+use crate::types::zset::{self, ZSet};
 use crate::util::num::parse_i64;
 
 /// RDB type numbers (a number is never reused).
 pub const TYPE_STRING: u8 = 0;
+pub const TYPE_LIST: u8 = 1;
+pub const TYPE_SET: u8 = 2;
 pub const TYPE_HASH: u8 = 4;
+pub const TYPE_ZSET_2: u8 = 5;
 
 /// The packed-encoding limits values are loaded with (Redis 7.0's defaults). A loaded hash
 /// is packed if it fits them, as Redis re-encodes on load.
 // The configured limits are not used here yet: the snapshot and RESTORE readers do not see
 // the config.
 pub const HASH_LIMITS_LOAD: Limits = Limits { entries: 512, value: 64 };
+pub const INTSET_ENTRIES_LOAD: usize = 512;
+pub const ZSET_LIMITS_LOAD: zset::Limits = zset::Limits { entries: 128, value: 64 };
 
 const ENC_INT8: u8 = 0;
 const ENC_INT16: u8 = 1;
@@ -97,6 +108,28 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value) {
             for (f, v) in h.iter() {
                 put_string(out, f);
                 put_string(out, v);
+            }
+        }
+        Value::List(l) => {
+            out.push(TYPE_LIST);
+            put_len(out, l.len() as u64);
+            for e in l.iter() {
+                put_string(out, e);
+            }
+        }
+        Value::Set(st) => {
+            out.push(TYPE_SET);
+            put_len(out, st.len() as u64);
+            for m in st.iter() {
+                put_string(out, &m);
+            }
+        }
+        Value::ZSet(z) => {
+            out.push(TYPE_ZSET_2);
+            put_len(out, z.len() as u64);
+            for (m, sc) in z.iter_from(0) {
+                put_string(out, m);
+                out.extend_from_slice(&sc.to_le_bytes());
             }
         }
     }
@@ -212,6 +245,9 @@ impl<'a> Reader<'a> {
                 }
             }
             TYPE_HASH => Ok(ValueRef::Owned(self.hash()?)),
+            TYPE_LIST => Ok(ValueRef::Owned(self.list()?)),
+            TYPE_SET => Ok(ValueRef::Owned(self.set()?)),
+            TYPE_ZSET_2 => Ok(ValueRef::Owned(self.zset()?)),
             t => Err(format!("unknown value type {t} at byte {at}")),
         }
     }
@@ -232,6 +268,54 @@ impl<'a> Reader<'a> {
         Ok(Value::Hash(Box::new(h)))
     }
 
+    fn list(&mut self) -> DecodeResult<Value> {
+        let n = self.bounded_len()?;
+        if n == 0 {
+            return Err("an empty list".into());
+        }
+        let mut items = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            items.push(self.string()?);
+        }
+        Ok(Value::List(Box::new(List::from_items(items.iter().map(Vec::as_slice)))))
+    }
+
+    /// A set's payload; duplicates are refused, as for hashes.
+    fn set(&mut self) -> DecodeResult<Value> {
+        let n = self.bounded_len()?;
+        let mut s = Set::default();
+        for _ in 0..n {
+            s.add(&self.string()?, INTSET_ENTRIES_LOAD);
+        }
+        if s.len() != n || n == 0 {
+            return Err(format!("a set of {n} members with duplicates, or empty"));
+        }
+        Ok(Value::Set(Box::new(s)))
+    }
+
+    /// A sorted set's payload (ZSET_2); duplicates and NaN scores are refused.
+    fn zset(&mut self) -> DecodeResult<Value> {
+        let n = self.bounded_len()?;
+        let mut pairs = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            let m = self.string()?;
+            let sc = f64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"));
+            if sc.is_nan() {
+                return Err("a NaN score".into());
+            }
+            pairs.push((m, sc));
+        }
+        let longest = pairs.iter().map(|p| p.0.len()).max().unwrap_or(0);
+        let mut z = ZSet::with_hint(n, longest, ZSET_LIMITS_LOAD);
+        for (m, sc) in &pairs {
+            z.set(m, *sc, ZSET_LIMITS_LOAD);
+        }
+        if z.len() != n || n == 0 {
+            return Err(format!("a sorted set of {n} members with duplicates, or empty"));
+        }
+        Ok(Value::ZSet(Box::new(z)))
+    }
+
     /// A value: type byte and payload.
     pub fn value(&mut self) -> DecodeResult<Value> {
         let at = self.pos;
@@ -241,6 +325,9 @@ impl<'a> Reader<'a> {
                 StrOrInt::Bytes(b) => Str::from_bytes(&b),
             })),
             TYPE_HASH => self.hash(),
+            TYPE_LIST => self.list(),
+            TYPE_SET => self.set(),
+            TYPE_ZSET_2 => self.zset(),
             t => Err(format!("unknown value type {t} at byte {at}")),
         }
     }

@@ -2,11 +2,10 @@
 //! no field or value over `hash-max-listpack-value` bytes), a hash table beyond. As in
 //! Redis, a hash never goes back to packed while it lives (a reload repacks it).
 
-use std::collections::HashMap;
-
+use super::dict::Dict;
 use super::pack::Pack;
 
-type Table = HashMap<Box<[u8]>, Box<[u8]>, foldhash::fast::RandomState>;
+type Table = Dict<Box<[u8]>>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hash {
@@ -89,7 +88,7 @@ impl Hash {
             self.convert_to_table();
         }
         match self {
-            Hash::Table(t) => t.insert(field.into(), value.into()).is_none(),
+            Hash::Table(t) => t.insert(field, value.into()).is_none(),
             Hash::Packed(_) => unreachable!("converted above"),
         }
     }
@@ -110,10 +109,10 @@ impl Hash {
 
     fn convert_to_table(&mut self) {
         if let Hash::Packed(p) = self {
-            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + 1, foldhash::fast::RandomState::default());
+            let mut t = Table::with_capacity(p.len() / 2 + 1);
             let mut it = p.iter();
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
-                t.insert(f.into(), v.into());
+                t.insert_new(f.into(), v.into());
             }
             *self = Hash::Table(t);
         }
@@ -137,7 +136,7 @@ impl Hash {
                 let mut it = p.iter();
                 Box::new(std::iter::from_fn(move || Some((it.next()?, it.next()?))))
             }
-            Hash::Table(t) => Box::new(t.iter().map(|(f, v)| (&**f, &**v))),
+            Hash::Table(t) => Box::new(t.iter().map(|(f, v)| (f, &**v))),
         }
     }
 
@@ -152,11 +151,7 @@ impl Hash {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Hash::Packed(p) => p.bytes() + std::mem::size_of::<Hash>(),
-            Hash::Table(t) => {
-                t.capacity() * (std::mem::size_of::<(Box<[u8]>, Box<[u8]>)>() + 1)
-                    + t.iter().map(|(f, v)| f.len() + v.len()).sum::<usize>()
-                    + std::mem::size_of::<Hash>()
-            }
+            Hash::Table(t) => t.heap_bytes(|v| v.len().next_multiple_of(8)) + std::mem::size_of::<Hash>(),
         }
     }
 }

@@ -16,6 +16,7 @@ mod durability;
 mod fuzz_corpus;
 mod hashes;
 mod keyspace;
+mod lists;
 mod log_faults;
 mod snapshots;
 mod wire;

@@ -88,6 +88,37 @@ struct Gen {
 
 const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4", "k5", "{t}a", "{t}b", "", "n0", "n1", "h0", "h1", "b0"];
 
+/// Keys of the list family; "k0" and "hs0" are the string and hash families' too (WRONGTYPE
+/// both ways). None reads as a number: a dropped blocking timeout leaves a key in its place.
+const LKEYS: &[&str] = &["l0", "l1", "l2", "k0", "hs0"];
+const LELEMENTS: &[&str] = &["a", "b", "c", "1", "2", "", "long-element-over-eight"];
+const LINDEXES: &[&str] = &["0", "1", "2", "3", "-1", "-2", "-3", "-100", "100", "x", "9223372036854775807"];
+
+/// Keys of the set family. `sp` is not among them: see `sets`.
+const SKEYS: &[&str] = &["s0", "s1", "s2", "k0", "hs0"];
+const SINPUTS: &[&str] = &["s0", "s1", "s2", "k0", "nosuch"];
+/// Nine members, so with the malformed variants' "extra" a set holds ten at most. "007" is no
+/// integer (not canonical): it makes a table like a word does.
+const SET_MEMBERS: &[&str] = &["1", "2", "3", "-5", "9223372036854775807", "a", "b", "", "007"];
+const SET_INTS: &[&str] = &["1", "2", "3", "-5", "9223372036854775807"];
+
+/// Keys the sorted-set family writes with any score. `zl` is not among them: see `zsets`.
+const ZKEYS: &[&str] = &["z0", "z1", "z2", "k0", "hs0"];
+/// Keys for lex ranges: `zl`, or keys no sorted-set command writes (WRONGTYPE or missing).
+const ZLEX_KEYS: &[&str] = &["zl", "zl", "zl", "s0", "l0", "z9"];
+/// Keys that are read or popped (removing members keeps `zl`'s scores all 0).
+const ZREAD_KEYS: &[&str] = &["z0", "z1", "z2", "zl", "k0", "z9"];
+/// Inputs of ZUNION and friends: plain sets too (their members scored 1).
+const ZINPUTS: &[&str] = &["z0", "z1", "z2", "zl", "s0", "s1", "k0", "z9"];
+const ZMEMBERS: &[&str] = &["a", "b", "c", "d", "", "1", "m1", "long-member-name-over-eight"];
+const ZRANKS: &[&str] = &["0", "1", "2", "-1", "-2", "-100", "100", "x"];
+const ZSCORE_BOUNDS: &[&str] = &["-inf", "+inf", "inf", "0", "1", "(1", "2", "(2.5", "0.1", "(-inf", "-1", "1e400", "abc", "[1", ""];
+const ZLEX_BOUNDS: &[&str] = &["-", "+", "[a", "(a", "[b", "(c", "[", "(", "a", "[long", "(m1", "+inf"];
+
+/// Blocking timeouts: 10 ms, or malformed ones. Never 0, nor anything under a millisecond
+/// (Redis rounds it down to 0), nor inf: all of those block for good.
+const TIMEOUTS: &[&str] = &["0.01", "0.01", "0.01", "0.01", "-1", "abc", "-0.5", ""];
+
 impl Gen {
     fn key(&mut self) -> String {
         if self.rng.chance(3) {
@@ -429,6 +460,380 @@ impl Gen {
         }
     }
 
+    /// `numkeys key...` for the multi-key commands: one to three keys from `pool`, the count
+    /// now and then wrong (zero, negative, more than given, not a number). Returns the number
+    /// of keys given.
+    fn numkeys(&mut self, pool: &[&str], v: &mut Cmd) -> usize {
+        let n = 1 + self.rng.below(3);
+        let declared = if self.rng.chance(8) { (*self.rng.pick(&["0", "-1", "x", "4"])).to_string() } else { n.to_string() };
+        v.push(declared.into_bytes());
+        for _ in 0..n {
+            v.push(self.rng.pick(pool).as_bytes().to_vec());
+        }
+        n
+    }
+
+    /// A blocking command's timeout (see `TIMEOUTS`: it never blocks for good).
+    fn timeout(&mut self) -> String {
+        (*self.rng.pick(TIMEOUTS)).to_string()
+    }
+
+    /// List commands over a few keys (shared with the string and hash families, so WRONGTYPE
+    /// both ways) and few elements: indexes, counts and ranks at and past the ends, zero,
+    /// negative and malformed; the packed-node size changed now and then. The blocking forms
+    /// wait 10 ms at most. All replies are deterministic.
+    fn lists(&mut self) -> Cmd {
+        let k = (*self.rng.pick(LKEYS)).to_string();
+        let k2 = (*self.rng.pick(LKEYS)).to_string();
+        let e = |g: &mut Self| (*g.rng.pick(LELEMENTS)).to_string();
+        let idx = |g: &mut Self| (*g.rng.pick(LINDEXES)).to_string();
+        let side = |g: &mut Self| (*g.rng.pick(&["LEFT", "RIGHT", "LEFT", "RIGHT", "left", "UP"])).to_string();
+        let count = |g: &mut Self| (*g.rng.pick(&["0", "1", "2", "3", "10", "-1", "x"])).to_string();
+        match self.rng.below(26) {
+            0..=3 => {
+                let mut v = c(&[*self.rng.pick(&["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), &k]);
+                for _ in 0..1 + self.rng.below(3) {
+                    v.push(e(self).into_bytes());
+                }
+                v
+            }
+            4 => c(&[*self.rng.pick(&["LPOP", "RPOP"]), &k]),
+            5 => c(&[*self.rng.pick(&["LPOP", "RPOP"]), &k, &count(self)]),
+            6 => c(&["LLEN", &k]),
+            7 | 8 => c(&["LRANGE", &k, &idx(self), &idx(self)]),
+            9 => c(&["LINDEX", &k, &idx(self)]),
+            10 => c(&["LSET", &k, &idx(self), &e(self)]),
+            11 => c(&["LINSERT", &k, *self.rng.pick(&["BEFORE", "AFTER", "after", "MIDDLE"]), &e(self), &e(self)]),
+            12 => c(&["LREM", &k, *self.rng.pick(&["0", "1", "2", "-1", "-2", "x"]), &e(self)]),
+            13 => c(&["LTRIM", &k, &idx(self), &idx(self)]),
+            14 | 15 => {
+                let mut v = c(&["LPOS", &k, &e(self)]);
+                for _ in 0..self.rng.below(4) {
+                    match self.rng.below(3) {
+                        0 => v.extend(c(&["RANK", *self.rng.pick(&["1", "2", "-1", "-2", "0", "x", "-9223372036854775808"])])),
+                        1 => v.extend(c(&["COUNT", *self.rng.pick(&["0", "1", "2", "-1", "x"])])),
+                        _ => v.extend(c(&["MAXLEN", *self.rng.pick(&["0", "1", "2", "-1", "x"])])),
+                    }
+                }
+                v
+            }
+            16 => c(&["LMOVE", &k, &k2, &side(self), &side(self)]),
+            17 => c(&["RPOPLPUSH", &k, &k2]),
+            // The blocking forms are fewer than the others: each that times out costs its 10 ms
+            // or more (a server may notice the timeout only at its next tick).
+            18 | 22 => {
+                let mut v = if self.rng.chance(50) { c(&["LMPOP"]) } else { c(&["BLMPOP", &self.timeout()]) };
+                self.numkeys(LKEYS, &mut v);
+                v.push(side(self).into_bytes());
+                if self.rng.chance(40) {
+                    v.extend(c(&["COUNT", &count(self)]));
+                }
+                v
+            }
+            19 => {
+                let mut v = c(&[*self.rng.pick(&["BLPOP", "BRPOP"]), &k]);
+                if self.rng.chance(40) {
+                    v.push(k2.as_bytes().to_vec());
+                }
+                v.push(self.timeout().into_bytes());
+                v
+            }
+            20 => c(&["LRANGE", &k, "0", "-1"]),
+            21 => {
+                if self.rng.chance(50) {
+                    c(&["BLMOVE", &k, &k2, &side(self), &side(self), &self.timeout()])
+                } else {
+                    c(&["BRPOPLPUSH", &k, &k2, &self.timeout()])
+                }
+            }
+            23 => c(&["OBJECT", "ENCODING", &k]),
+            24 => c(&["TYPE", &k]),
+            _ => c(&[
+                "CONFIG",
+                "SET",
+                *self.rng.pick(&["list-max-listpack-size", "list-max-ziplist-size"]),
+                *self.rng.pick(&["-1", "-2", "-5", "1", "3", "128"]),
+            ]),
+        }
+    }
+
+    /// Set commands over a few keys (shared with the string and hash families, so WRONGTYPE
+    /// both ways) and at most ten members, small integers and words, so sets go from intsets
+    /// to tables on a word or past the intset limit (changed now and then). Random replies:
+    /// SPOP with a count pops at least ten, so every member; without one it pops from `sp`,
+    /// which only ever holds "extra" (what the malformed variants add is that same member);
+    /// SRANDMEMBER is compared by how many it gave. SMEMBERS, SINTER, SUNION, SDIFF, SPOP and
+    /// SSCAN are compared sorted (a table's order is its own).
+    fn sets(&mut self) -> Cmd {
+        let k = (*self.rng.pick(SKEYS)).to_string();
+        let k2 = (*self.rng.pick(SKEYS)).to_string();
+        let m = |g: &mut Self| (*g.rng.pick(SET_MEMBERS)).to_string();
+        match self.rng.below(22) {
+            0..=2 => {
+                let ints = self.rng.chance(50);
+                let mut v = c(&["SADD", &k]);
+                for _ in 0..1 + self.rng.below(3) {
+                    let member = if ints { (*self.rng.pick(SET_INTS)).to_string() } else { m(self) };
+                    v.push(member.into_bytes());
+                }
+                v
+            }
+            3 => c(&["SREM", &k, &m(self), &m(self)]),
+            4 => c(&["SMEMBERS", &k]),
+            5 => c(&["SISMEMBER", &k, &m(self)]),
+            6 => c(&["SMISMEMBER", &k, &m(self), &m(self)]),
+            7 => c(&["SCARD", &k]),
+            8 => c(&["SPOP", &k, *self.rng.pick(&["10", "20", "0", "-1", "x"])]),
+            9 => {
+                if self.rng.chance(50) {
+                    c(&["SADD", "sp", "extra"])
+                } else {
+                    c(&["SPOP", "sp"])
+                }
+            }
+            10 => c(&["SRANDMEMBER", &k]),
+            11 => c(&["SRANDMEMBER", &k, *self.rng.pick(&["1", "3", "10", "0", "-3", "-20", "x", "-9223372036854775808"])]),
+            12 => c(&["SMOVE", &k, &k2, &m(self)]),
+            13 | 14 => {
+                let mut v = c(&[*self.rng.pick(&["SINTER", "SUNION", "SDIFF"])]);
+                for _ in 0..1 + self.rng.below(3) {
+                    v.push(self.rng.pick(SINPUTS).as_bytes().to_vec());
+                }
+                v
+            }
+            15 => {
+                let mut v = c(&["SINTERCARD"]);
+                self.numkeys(SINPUTS, &mut v);
+                if self.rng.chance(40) {
+                    v.extend(c(&["LIMIT", *self.rng.pick(&["0", "1", "2", "-1", "x"])]));
+                }
+                v
+            }
+            16 => {
+                let mut v = c(&[*self.rng.pick(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), &k]);
+                for _ in 0..1 + self.rng.below(3) {
+                    v.push(self.rng.pick(SINPUTS).as_bytes().to_vec());
+                }
+                v
+            }
+            // The whole set in one reply (cursor 0) on these small sets.
+            17 => c(&["SSCAN", &k, *self.rng.pick(&["0", "0", "0", "x"]), "COUNT", "1000"]),
+            18 => c(&["OBJECT", "ENCODING", &k]),
+            19 => c(&["TYPE", &k]),
+            _ => c(&["CONFIG", "SET", "set-max-intset-entries", *self.rng.pick(&["0", "1", "2", "3", "512"])]),
+        }
+    }
+
+    /// Sorted-set commands over a few keys (shared with the string and hash families, so
+    /// WRONGTYPE both ways; ZUNION and friends read the set family's sets too) with few members
+    /// and odd scores (inf, 1e308, 0.1, -0, malformed); the packed limits changed now and then.
+    /// Lex ranges go to `zl` only, whose scores are all 0 (ZADD gives it no other, nothing
+    /// else writes it but removals): over mixed scores their result is unspecified, and Redis's
+    /// own differs between its encodings. Blocking pops wait 10 ms at most. ZSCAN is compared
+    /// sorted (a skiplist's table has its own order); ZRANDMEMBER is left out.
+    fn zsets(&mut self) -> Cmd {
+        match self.rng.below(10) {
+            0..=3 => self.zset_members(),
+            4..=6 => self.zset_ranges(),
+            _ => self.zset_multi(),
+        }
+    }
+
+    /// A score: mostly a small integer, else odd or malformed.
+    fn zscore(&mut self) -> String {
+        const ODD: &[&str] = &["0.1", "-0", "2.5", "inf", "-inf", "+inf", "1e308", "-1e308", "abc", "(1", "nan", "", "1e400", " 1"];
+        if self.rng.chance(60) {
+            self.rng.range(-3, 5).to_string()
+        } else {
+            (*self.rng.pick(ODD)).to_string()
+        }
+    }
+
+    /// ZADD with up to two flags (any combination, compatible or not) and one to three pairs;
+    /// with `zero`, every score is 0 (for `zl`).
+    fn zadd(&mut self, k: &str, zero: bool) -> Cmd {
+        let mut v = c(&["ZADD", k]);
+        for _ in 0..self.rng.below(3) {
+            v.push(self.rng.pick(&["NX", "XX", "GT", "LT", "CH", "INCR", "ch", "BAD"]).as_bytes().to_vec());
+        }
+        for _ in 0..1 + self.rng.below(3) {
+            let score = if zero { "0".to_string() } else { self.zscore() };
+            v.push(score.into_bytes());
+            v.push(self.rng.pick(ZMEMBERS).as_bytes().to_vec());
+        }
+        v
+    }
+
+    /// ZADD and the commands on single members and whole sorted sets.
+    fn zset_members(&mut self) -> Cmd {
+        let k = (*self.rng.pick(ZKEYS)).to_string();
+        let m = |g: &mut Self| (*g.rng.pick(ZMEMBERS)).to_string();
+        match self.rng.below(16) {
+            0..=2 => self.zadd(&k, false),
+            3 => self.zadd("zl", true),
+            4 => c(&["ZINCRBY", &k, &self.zscore(), &m(self)]),
+            5 => c(&["ZREM", &k, &m(self), &m(self)]),
+            6 => c(&["ZCARD", *self.rng.pick(ZREAD_KEYS)]),
+            7 => c(&["ZSCORE", *self.rng.pick(ZREAD_KEYS), &m(self)]),
+            8 => c(&["ZMSCORE", *self.rng.pick(ZREAD_KEYS), &m(self), &m(self)]),
+            9 => c(&[*self.rng.pick(&["ZRANK", "ZREVRANK"]), *self.rng.pick(ZREAD_KEYS), &m(self)]),
+            // The whole set in one reply (cursor 0) on these small sets.
+            10 => c(&["ZSCAN", *self.rng.pick(ZREAD_KEYS), *self.rng.pick(&["0", "0", "0", "x"]), "COUNT", "1000"]),
+            11 => c(&["OBJECT", "ENCODING", *self.rng.pick(ZREAD_KEYS)]),
+            12 => c(&["TYPE", *self.rng.pick(ZREAD_KEYS)]),
+            13 => c(&[
+                "CONFIG",
+                "SET",
+                *self.rng.pick(&["zset-max-listpack-value", "zset-max-ziplist-value"]),
+                *self.rng.pick(&["0", "1", "2", "5", "64"]),
+            ]),
+            _ => c(&[
+                "CONFIG",
+                "SET",
+                *self.rng.pick(&["zset-max-listpack-entries", "zset-max-ziplist-entries"]),
+                *self.rng.pick(&["0", "1", "2", "3", "8", "128"]),
+            ]),
+        }
+    }
+
+    /// ZRANGE's options after the bounds: BYSCORE or BYLEX as `by` says (0 is by rank), then
+    /// REV, LIMIT and WITHSCORES now and then (LIMIT by rank and WITHSCORES with BYLEX are
+    /// errors, and so is WITHSCORES in ZRANGESTORE).
+    fn zrange_options(&mut self, v: &mut Cmd, by: usize) {
+        match by {
+            1 => v.push(b"BYSCORE".to_vec()),
+            2 => v.push(b"BYLEX".to_vec()),
+            _ => {}
+        }
+        if self.rng.chance(30) {
+            v.push(b"REV".to_vec());
+        }
+        if self.rng.chance(if by == 0 { 5 } else { 40 }) {
+            v.extend(c(&["LIMIT", *self.rng.pick(&["0", "1", "2", "-1", "x", "100"]), *self.rng.pick(&["0", "1", "2", "-1", "x"])]));
+        }
+        if self.rng.chance(if by == 2 { 5 } else { 30 }) {
+            v.push(b"WITHSCORES".to_vec());
+        }
+    }
+
+    /// The range commands of sorted sets, by rank, score or lex (lex on `zl` only), forward and
+    /// reversed, with LIMIT and WITHSCORES; their counting and removing forms too.
+    fn zset_ranges(&mut self) -> Cmd {
+        let by = self.rng.below(3);
+        let (keys, bounds) = match by {
+            0 => (ZREAD_KEYS, ZRANKS),
+            1 => (ZREAD_KEYS, ZSCORE_BOUNDS),
+            _ => (ZLEX_KEYS, ZLEX_BOUNDS),
+        };
+        let k = (*self.rng.pick(keys)).to_string();
+        let lo = (*self.rng.pick(bounds)).to_string();
+        let hi = (*self.rng.pick(bounds)).to_string();
+        match self.rng.below(10) {
+            0..=2 => {
+                let mut v = c(&["ZRANGE", &k, &lo, &hi]);
+                self.zrange_options(&mut v, by);
+                v
+            }
+            3 => {
+                let mut v = c(&["ZRANGESTORE", *self.rng.pick(ZKEYS), &k, &lo, &hi]);
+                self.zrange_options(&mut v, by);
+                v
+            }
+            // The older forms, each with its own kind of range.
+            4 | 5 => {
+                let name = match by {
+                    0 => "ZREVRANGE",
+                    1 => *self.rng.pick(&["ZRANGEBYSCORE", "ZREVRANGEBYSCORE"]),
+                    _ => *self.rng.pick(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]),
+                };
+                let mut v = c(&[name, &k, &lo, &hi]);
+                if by != 2 && self.rng.chance(40) {
+                    v.push(b"WITHSCORES".to_vec());
+                }
+                if by != 0 && self.rng.chance(30) {
+                    v.extend(c(&["LIMIT", *self.rng.pick(&["0", "1", "2", "-1", "x"]), *self.rng.pick(&["0", "1", "2", "-1", "x"])]));
+                }
+                v
+            }
+            6 => c(&[if by == 2 { "ZLEXCOUNT" } else { "ZCOUNT" }, &k, &lo, &hi]),
+            _ => {
+                let name = match by {
+                    0 => "ZREMRANGEBYRANK",
+                    1 => "ZREMRANGEBYSCORE",
+                    _ => "ZREMRANGEBYLEX",
+                };
+                c(&[name, &k, &lo, &hi])
+            }
+        }
+    }
+
+    /// The pops (the blocking ones wait 10 ms at most) and the commands over several sorted
+    /// sets, whose inputs may be plain sets (members scored 1), with WEIGHTS (inf and 0 too:
+    /// their product is NaN, which Redis counts as 0) and AGGREGATE.
+    fn zset_multi(&mut self) -> Cmd {
+        let k = (*self.rng.pick(ZREAD_KEYS)).to_string();
+        let side = |g: &mut Self| (*g.rng.pick(&["MIN", "MAX", "MIN", "MAX", "min", "MID"])).to_string();
+        let count = |g: &mut Self| (*g.rng.pick(&["0", "1", "2", "10", "-1", "x"])).to_string();
+        match self.rng.below(12) {
+            0 => c(&[*self.rng.pick(&["ZPOPMIN", "ZPOPMAX"]), &k]),
+            1 => c(&[*self.rng.pick(&["ZPOPMIN", "ZPOPMAX"]), &k, &count(self)]),
+            2 | 3 => {
+                let mut v = if self.rng.chance(50) { c(&["ZMPOP"]) } else { c(&["BZMPOP", &self.timeout()]) };
+                self.numkeys(ZREAD_KEYS, &mut v);
+                v.push(side(self).into_bytes());
+                if self.rng.chance(40) {
+                    v.extend(c(&["COUNT", &count(self)]));
+                }
+                v
+            }
+            4 => {
+                let mut v = c(&[*self.rng.pick(&["BZPOPMIN", "BZPOPMAX"]), &k]);
+                if self.rng.chance(40) {
+                    v.push(self.rng.pick(ZREAD_KEYS).as_bytes().to_vec());
+                }
+                v.push(self.timeout().into_bytes());
+                v
+            }
+            5..=7 => {
+                let mut v = c(&[*self.rng.pick(&["ZUNION", "ZINTER", "ZDIFF"])]);
+                self.zcombine(&mut v);
+                if self.rng.chance(40) {
+                    v.push(b"WITHSCORES".to_vec());
+                }
+                v
+            }
+            8..=10 => {
+                let mut v = c(&[*self.rng.pick(&["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]), *self.rng.pick(ZKEYS)]);
+                self.zcombine(&mut v);
+                v
+            }
+            _ => {
+                let mut v = c(&["ZINTERCARD"]);
+                self.numkeys(ZINPUTS, &mut v);
+                if self.rng.chance(40) {
+                    v.extend(c(&["LIMIT", *self.rng.pick(&["0", "1", "2", "-1", "x"])]));
+                }
+                v
+            }
+        }
+    }
+
+    /// `numkeys input...` then WEIGHTS (now and then one too many) and AGGREGATE now and then,
+    /// for ZUNION, ZINTER, ZDIFF (which takes neither: errors) and their STORE forms.
+    fn zcombine(&mut self, v: &mut Cmd) {
+        let n = self.numkeys(ZINPUTS, v);
+        if self.rng.chance(30) {
+            v.push(b"WEIGHTS".to_vec());
+            let given = if self.rng.chance(10) { n + 1 } else { n };
+            for _ in 0..given {
+                v.push(self.rng.pick(&["1", "2", "0", "-1", "0.5", "inf", "-inf", "abc"]).as_bytes().to_vec());
+            }
+        }
+        if self.rng.chance(30) {
+            v.extend(c(&["AGGREGATE", *self.rng.pick(&["SUM", "MIN", "MAX", "max", "AVG"])]));
+        }
+    }
+
     fn misc(&mut self) -> Cmd {
         match self.rng.below(13) {
             // WAIT with no replicas: 0 at once (a positive count would wait out its timeout).
@@ -466,13 +871,32 @@ impl Gen {
         }
         v.push(c(&["MULTI"]));
         for _ in 0..self.rng.below(5) {
-            // Replies compared loosely (KEYS order, clock-derived times) stay out of EXEC, and so
-            // does OBJECT REFCOUNT: inside EXEC Redis counts the queued argument that still
-            // references a value, an artefact of its memory management.
+            // Replies compared loosely (KEYS order, clock-derived times, random members) stay out
+            // of EXEC, and so does OBJECT REFCOUNT: inside EXEC Redis counts the queued argument
+            // that still references a value, an artefact of its memory management.
             let cmd = self.one(families);
-            let loose = ["KEYS", "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "OBJECT", "HGETALL", "HKEYS", "HVALS", "DUMP"]
-                .iter()
-                .any(|n| cmd[0].eq_ignore_ascii_case(n.as_bytes()));
+            let loose = [
+                "KEYS",
+                "TTL",
+                "PTTL",
+                "EXPIRETIME",
+                "PEXPIRETIME",
+                "OBJECT",
+                "HGETALL",
+                "HKEYS",
+                "HVALS",
+                "DUMP",
+                "SMEMBERS",
+                "SINTER",
+                "SUNION",
+                "SDIFF",
+                "SRANDMEMBER",
+                "SPOP",
+                "SSCAN",
+                "ZSCAN",
+            ]
+            .iter()
+            .any(|n| cmd[0].eq_ignore_ascii_case(n.as_bytes()));
             if !loose {
                 v.push(cmd);
             }
@@ -490,10 +914,14 @@ impl Gen {
             "bitmaps" => self.bitmaps(),
             "hll" => self.hll(),
             "hashes" => self.hashes(),
+            "lists" => self.lists(),
+            "sets" => self.sets(),
+            "zsets" => self.zsets(),
             _ => self.misc(),
         };
-        // Malformed variants: a dropped or an extra argument.
-        if self.rng.chance(4) && cmd.len() > 1 {
+        // Malformed variants: a dropped or an extra argument. SPOP keeps its count: without one
+        // it pops a random member, and the servers' sets would part ways.
+        if self.rng.chance(4) && cmd.len() > 1 && !cmd[0].eq_ignore_ascii_case(b"SPOP") {
             cmd.pop();
         } else if self.rng.chance(3) {
             cmd.push(b"extra".to_vec());
@@ -506,8 +934,24 @@ impl Gen {
 fn normalize(cmd: &Cmd, f: Frame) -> Frame {
     let name = String::from_utf8_lossy(&cmd[0]).to_ascii_uppercase();
     match (name.as_str(), f) {
-        ("KEYS" | "HKEYS" | "HVALS", Frame::Array(mut v)) => {
-            v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        // SPOP's count (at least ten, see `sets`) takes every member, in the set's order.
+        ("KEYS" | "HKEYS" | "HVALS" | "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" | "SPOP", Frame::Array(mut v)) => {
+            sort_frames(&mut v);
+            Frame::Array(v)
+        }
+        // Random members: that there is one, or how many there are.
+        ("SRANDMEMBER", Frame::Bulk(_)) => Frame::Bulk(b"(a member)".to_vec()),
+        ("SRANDMEMBER", Frame::Array(v)) => Frame::Bulk(format!("({} members)", v.len()).into_bytes()),
+        // `SSCAN/ZSCAN key 0 COUNT 1000` on these small sets: cursor 0 and every member, in the
+        // order of the server's table (sorted members; pairs sorted by member).
+        ("SSCAN" | "ZSCAN", Frame::Array(mut v)) if v.len() == 2 => {
+            if let Frame::Array(items) = &mut v[1] {
+                if name == "SSCAN" {
+                    sort_frames(items);
+                } else {
+                    sort_pairs(items);
+                }
+            }
             Frame::Array(v)
         }
         // Redis LZF-compresses strings over 20 bytes, Keel does not: longer payloads are
@@ -515,15 +959,33 @@ fn normalize(cmd: &Cmd, f: Frame) -> Frame {
         // Redis writes a small hash as a listpack (type 16), Keel as pairs (type 4): both read
         // Keel's (docs/commands.md, "Deviations"); tests/it/hashes.rs restores them in Redis.
         ("DUMP", Frame::Bulk(p)) if matches!(p.first(), Some(4 | 16)) => Frame::Bulk(b"(a payload of a hash)".to_vec()),
+        // Redis 7.0 writes a list as a quicklist of listpacks (type 18), a set as an intset (11)
+        // or a table (2), a sorted set as a listpack (17) or a skiplist (5); Keel writes a list
+        // as its elements (1), a set as its members (2), a sorted set as pairs (5), which Redis
+        // reads too. Their payloads are compared by the type they hold.
+        ("DUMP", Frame::Bulk(p)) if matches!(p.first(), Some(1 | 18)) => Frame::Bulk(b"(a payload of a list)".to_vec()),
+        ("DUMP", Frame::Bulk(p)) if matches!(p.first(), Some(2 | 11)) => Frame::Bulk(b"(a payload of a set)".to_vec()),
+        ("DUMP", Frame::Bulk(p)) if matches!(p.first(), Some(5 | 17)) => Frame::Bulk(b"(a payload of a sorted set)".to_vec()),
         ("DUMP", Frame::Bulk(p)) if long_string_payload(&p) => Frame::Bulk(b"(a payload of a string over 20 bytes)".to_vec()),
         // Pairs, sorted by field.
-        ("HGETALL", Frame::Array(v)) => {
-            let mut pairs: Vec<Vec<Frame>> = v.chunks(2).map(<[Frame]>::to_vec).collect();
-            pairs.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-            Frame::Array(pairs.concat())
+        ("HGETALL", Frame::Array(mut v)) => {
+            sort_pairs(&mut v);
+            Frame::Array(v)
         }
         (_, f) => f,
     }
+}
+
+/// Sorts frames by their debug form (any fixed order does).
+fn sort_frames(v: &mut [Frame]) {
+    v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+}
+
+/// Sorts a flat array of pairs (field and value, member and score) by pair.
+fn sort_pairs(v: &mut Vec<Frame>) {
+    let mut pairs: Vec<Vec<Frame>> = v.chunks(2).map(<[Frame]>::to_vec).collect();
+    pairs.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    *v = pairs.concat();
 }
 
 /// A DUMP payload of a string Redis may have LZF-compressed (over 20 bytes).
@@ -598,6 +1060,18 @@ fn fresh(kport: u16, rport: u16) -> (Conn, Conn) {
     for conn in [&mut k, &mut r] {
         conn.call(&c(&["FLUSHALL"]));
         conn.call(&c(&["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]));
+        // The encoding limits the families change, back to their defaults: a seed replays alike
+        // alone, after other seeds, and when shrunk.
+        for (name, value) in [
+            ("hash-max-listpack-entries", "128"),
+            ("hash-max-listpack-value", "64"),
+            ("list-max-listpack-size", "-2"),
+            ("set-max-intset-entries", "512"),
+            ("zset-max-listpack-entries", "128"),
+            ("zset-max-listpack-value", "64"),
+        ] {
+            conn.call(&c(&["CONFIG", "SET", name, value]));
+        }
         // Keys set with a past expiry linger until touched; active expiry would remove them at
         // a moment that differs between the servers, so it is off (needs DEBUG enabled).
         conn.call(&c(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]));
@@ -672,7 +1146,7 @@ fn run_seed(seed: u64, n: usize, families: &[String], ports: (u16, u16), verbose
     Ok(sent)
 }
 
-/// Compares every key of databases 0-2: type, value, and expiry presence.
+/// Compares every key of databases 0-2: type, value (of any type), and expiry presence.
 fn compare_datasets(k: &mut Conn, r: &mut Conn) -> Result<(), String> {
     for db in ["0", "1", "2"] {
         k.call(&c(&["SELECT", db]));
@@ -690,12 +1164,26 @@ fn compare_datasets(k: &mut Conn, r: &mut Conn) -> Result<(), String> {
         }
         for key in kk {
             let Frame::Bulk(key) = key else { continue };
-            for probe in [
+            let mut probes = vec![
                 vec![b"TYPE".to_vec(), key.clone()],
                 vec![b"GET".to_vec(), key.clone()],
                 vec![b"EXPIRETIME".to_vec(), key.clone()],
                 vec![b"HGETALL".to_vec(), key.clone()],
-            ] {
+            ];
+            // A collection's members, read with its own type's command only (so a run of other
+            // families needs no reader of a type Keel may not have yet).
+            let reader: &[&str] = match r.call(&vec![b"TYPE".to_vec(), key.clone()]) {
+                Frame::Simple(t) if t == b"list" => &["LRANGE", "0", "-1"][..],
+                Frame::Simple(t) if t == b"set" => &["SMEMBERS"][..],
+                Frame::Simple(t) if t == b"zset" => &["ZRANGE", "0", "-1", "WITHSCORES"][..],
+                _ => &[][..],
+            };
+            if let Some((name, args)) = reader.split_first() {
+                let mut probe = vec![name.as_bytes().to_vec(), key.clone()];
+                probe.extend(args.iter().map(|a| a.as_bytes().to_vec()));
+                probes.push(probe);
+            }
+            for probe in probes {
                 let (a, b) = (normalize(&probe, k.call(&probe)), normalize(&probe, r.call(&probe)));
                 if !equivalent(&probe, &a, &b) {
                     return Err(format!("db {db}: {} -> {} vs {}", show(&probe), fmt_frame(&a), fmt_frame(&b)));
@@ -815,7 +1303,7 @@ fn main() {
         println!("keel-compat: all case files pass on {}", a.against);
         return;
     }
-    let all = ["strings", "keys", "expire", "bitmaps", "hll", "hashes", "misc"];
+    let all = ["strings", "keys", "expire", "bitmaps", "hll", "hashes", "lists", "sets", "zsets", "misc"];
     let families: Vec<String> = if a.families.is_empty() { all.iter().map(|s| (*s).to_string()).collect() } else { a.families.clone() };
     let mut guards = Vec::new();
     let kport = a.keel_port.unwrap_or_else(|| {

@@ -195,7 +195,7 @@ fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// SCAN's cursor: the C `strtoul` grammar Redis accepts (a sign is allowed, and a negative
 /// number wraps around).
-fn parse_cursor(s: &[u8]) -> Option<u64> {
+pub(crate) fn parse_cursor(s: &[u8]) -> Option<u64> {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -210,6 +210,39 @@ fn parse_cursor(s: &[u8]) -> Option<u64> {
     }
     let v: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
     Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// The options of SSCAN, HSCAN and ZSCAN from argument `from` on: COUNT and MATCH (a
+/// pattern of "*" is no pattern).
+pub(crate) fn scan_options<'a>(ctx: &Ctx<'a>, from: usize) -> Result<(usize, Option<&'a [u8]>), CmdError> {
+    let (mut count, mut pat) = (10usize, None);
+    let mut i = from;
+    while i < ctx.argc() {
+        let more = i + 1 < ctx.argc();
+        if ctx.arg_is(i, "COUNT") && more {
+            let n = ctx.arg_i64(i + 1)?;
+            if n < 1 {
+                return Err(err::SYNTAX.into());
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if ctx.arg_is(i, "MATCH") && more {
+            pat = Some(ctx.arg(i + 1)).filter(|p| *p != b"*");
+        } else {
+            return Err(err::SYNTAX.into());
+        }
+        i += 2;
+    }
+    Ok((count, pat))
+}
+
+/// Replies a SCAN-family page: the next cursor and the items.
+pub(crate) fn scan_reply<T: AsRef<[u8]>>(ctx: &mut Ctx<'_>, next: u64, items: &[T]) {
+    ctx.out.array(2);
+    ctx.out.bulk(next.to_string().as_bytes());
+    ctx.out.array(items.len());
+    for it in items {
+        ctx.out.bulk(it.as_ref());
+    }
 }
 
 fn scan(ctx: &mut Ctx<'_>) -> CmdResult {

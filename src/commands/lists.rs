@@ -2,12 +2,13 @@
 //! as the pop they did (BLPOP as LPOP, BLMOVE as LMOVE, BLMPOP as LPOP/RPOP with a count):
 //! replayed, a blocking command would block. A list left empty is deleted, as in Redis.
 
-use super::block::{self, State};
+use super::block;
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::{Db, SetTtl, Value};
 use crate::executor::blocking::Wants;
 use crate::types::list::{End, List};
+use crate::util::num::parse_i64;
 
 /// The list at `key` for reading, if any; WRONGTYPE for another type.
 fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a List>, CmdError> {
@@ -152,7 +153,7 @@ fn pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
 
 /// A count that must be zero or more ("value is out of range, must be positive").
 fn positive_count(ctx: &Ctx<'_>, i: usize) -> Result<usize, CmdError> {
-    match crate::util::num::parse_i64(ctx.arg(i)) {
+    match parse_i64(ctx.arg(i)) {
         Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
         _ => Err("ERR value is out of range, must be positive".into()),
     }
@@ -207,9 +208,14 @@ fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let i = ctx.arg_i64(2)?;
     let db = ctx.db_index();
-    let l = read(&mut ctx.srv.dbs[db], key)?;
+    // A missing key replies nil before the index is parsed, as in Redis.
+    let Some(l) = read(&mut ctx.srv.dbs[db], key)? else {
+        ctx.out.null();
+        return Ok(());
+    };
+    let i = parse_i64(ctx.args.get(2)).ok_or(CmdError::from(err::NOT_INTEGER))?;
+    let l = Some(l);
     let found = l.and_then(|l| usize::try_from(index(i, l.len())).ok().and_then(|i| l.get(i)));
     match found {
         Some(e) => ctx.out.bulk(e),
@@ -220,13 +226,14 @@ fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, value) = (ctx.arg(1), ctx.arg(3));
-    let i = ctx.arg_i64(2)?;
-    let db = ctx.db();
-    let len = match db.get_quiet(key).map(|e| &e.value) {
+    // The key is looked up before the index is parsed, as in Redis.
+    let len = match ctx.db().get_quiet(key).map(|e| &e.value) {
         None => return Err(err::NO_SUCH_KEY.into()),
         Some(Value::List(l)) => l.len(),
         Some(_) => return Err(err::WRONGTYPE.into()),
     };
+    let i = ctx.arg_i64(2)?;
+    let db = ctx.db();
     let i = usize::try_from(index(i, len)).ok().filter(|&i| i < len).ok_or(CmdError::from(err::OUT_OF_RANGE))?;
     write(db, key)?.set(i, value);
     ctx.out.ok();
@@ -348,16 +355,11 @@ fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
                 return Err("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list".into());
             }
         } else if ctx.arg_is(i, "COUNT") {
-            let n = ctx.arg_i64(i + 1)?;
-            if n < 0 {
-                return Err("ERR COUNT can't be negative".into());
-            }
+            // Not a number gets the same error as a negative one (getPositiveLong...).
+            let n = parse_i64(ctx.arg(i + 1)).filter(|&n| n >= 0).ok_or(CmdError::from("ERR COUNT can't be negative"))?;
             count = Some(n);
         } else if ctx.arg_is(i, "MAXLEN") {
-            maxlen = ctx.arg_i64(i + 1)?;
-            if maxlen < 0 {
-                return Err("ERR MAXLEN can't be negative".into());
-            }
+            maxlen = parse_i64(ctx.arg(i + 1)).filter(|&n| n >= 0).ok_or(CmdError::from("ERR MAXLEN can't be negative"))?;
         } else {
             return Err(err::SYNTAX.into());
         }
@@ -375,11 +377,14 @@ fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
     let scan = if maxlen == 0 { len } else { len.min(usize::try_from(maxlen).unwrap_or(usize::MAX)) };
     let want = match count {
         Some(0) => usize::MAX,
+        // Redis negates RANK in a signed long: the most negative one stays negative, every
+        // match from the tail counts, and the COUNT test overflows so no COUNT ends it.
+        Some(_) if rank == i64::MIN => usize::MAX,
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         None => 1,
     };
     // Matches to skip before the first reported (RANK 2 skips one).
-    let mut skip = rank.unsigned_abs() - 1;
+    let mut skip = if rank == i64::MIN { 0 } else { rank.unsigned_abs() - 1 };
     let mut found = Vec::new();
     let positions: Box<dyn Iterator<Item = (usize, &[u8])>> = if rank > 0 {
         Box::new(l.iter().enumerate().take(scan))
@@ -443,33 +448,6 @@ fn rpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-/// LMPOP / BLMPOP arguments from `at` (the numkeys position): keys, end, count.
-fn mpop_args(ctx: &Ctx<'_>, at: usize) -> Result<(Vec<Vec<u8>>, End, usize), CmdError> {
-    let numkeys =
-        crate::util::num::parse_i64(ctx.arg(at)).filter(|&n| n > 0).ok_or(CmdError::from("ERR numkeys should be greater than 0"))?;
-    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-    let first = at + 1;
-    if numkeys > ctx.argc().saturating_sub(first + 1) {
-        return Err(err::SYNTAX.into());
-    }
-    let keys = (first..first + numkeys).map(|i| ctx.arg(i).to_vec()).collect();
-    let end = end_arg(ctx, first + numkeys)?;
-    let mut count = None;
-    let mut i = first + numkeys + 1;
-    while i < ctx.argc() {
-        if ctx.arg_is(i, "COUNT") && i + 1 < ctx.argc() && count.is_none() {
-            let n = crate::util::num::parse_i64(ctx.arg(i + 1))
-                .filter(|&n| n > 0)
-                .ok_or(CmdError::from("ERR count should be greater than 0"))?;
-            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
-            i += 2;
-        } else {
-            return Err(err::SYNTAX.into());
-        }
-    }
-    Ok((keys, end, count.unwrap_or(1)))
-}
-
 /// Pops from the first non-empty list of `keys` and replies [key, [elements]]; logs it as
 /// LPOP/RPOP key count. False when every list is empty.
 fn mpop_first(ctx: &mut Ctx<'_>, keys: &[Vec<u8>], end: End, count: usize) -> Result<bool, CmdError> {
@@ -491,58 +469,23 @@ fn mpop_first(ctx: &mut Ctx<'_>, keys: &[Vec<u8>], end: End, count: usize) -> Re
 }
 
 fn lmpop(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (keys, end, count) = mpop_args(ctx, 1)?;
+    let (keys, right, count) = block::mpop_args(ctx, 1, ("LEFT", "RIGHT"))?;
+    let end = if right { End::Tail } else { End::Head };
     if !mpop_first(ctx, &keys, end, count)? {
         ctx.out.null_array();
     }
     Ok(())
 }
 
-/// What the blocking forms share: the timeout states, and blocking when nothing was popped.
-/// `attempt` pops and replies if it can (true).
-fn blocking(
-    ctx: &mut Ctx<'_>,
-    timeout_at: usize,
-    keys: Vec<Vec<u8>>,
-    in_multi_reply: fn(&mut Ctx<'_>),
-    attempt: impl FnOnce(&mut Ctx<'_>) -> Result<bool, CmdError>,
-) -> CmdResult {
-    let st = block::state(ctx)?;
-    if st == State::TimedOut {
-        block::unblock(ctx);
-        ctx.out.null_array();
-        return Ok(());
-    }
-    let deadline = if st == State::Fresh { block::timeout_arg(ctx, timeout_at)? } else { 0 };
-    match attempt(ctx) {
-        Err(e) => {
-            block::unblock(ctx);
-            Err(e)
-        }
-        Ok(true) => {
-            block::unblock(ctx);
-            Ok(())
-        }
-        Ok(false) if st == State::Waiting => Ok(()),
-        Ok(false) if !block::may_block(ctx) => {
-            in_multi_reply(ctx);
-            Ok(())
-        }
-        Ok(false) => {
-            block::block_on(ctx, deadline, keys, Wants::List);
-            Ok(())
-        }
-    }
-}
-
 fn bpop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     let keys: Vec<Vec<u8>> = (1..ctx.argc() - 1).map(|i| ctx.arg(i).to_vec()).collect();
     let timeout_at = ctx.argc() - 1;
     let ks = keys.clone();
-    blocking(
+    block::run(
         ctx,
         timeout_at,
         keys,
+        Wants::List,
         |c| c.out.null_array(),
         move |ctx| {
             for key in &ks {
@@ -551,7 +494,7 @@ fn bpop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
                     ctx.out.array(2);
                     ctx.out.bulk(key);
                     ctx.out.bulk(&e);
-                    ctx.log_as(&[if end == End::Head { b"LPOP" } else { b"RPOP" }, key]);
+                    ctx.log_as(&[if end == End::Head { &b"LPOP"[..] } else { b"RPOP" }, key]);
                     return Ok(true);
                 }
             }
@@ -570,10 +513,11 @@ fn brpop(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn bmove(ctx: &mut Ctx<'_>, from: End, to: End, timeout_at: usize) -> CmdResult {
     let (src, dst) = (ctx.arg(1), ctx.arg(2));
-    blocking(
+    block::run(
         ctx,
         timeout_at,
         vec![src.to_vec()],
+        Wants::List,
         |c| c.out.null(),
         move |ctx| match move_one(ctx.db(), src, dst, from, to)? {
             Some(e) => {
@@ -597,9 +541,10 @@ fn brpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (keys, end, count) = mpop_args(ctx, 2)?;
+    let (keys, right, count) = block::mpop_args(ctx, 2, ("LEFT", "RIGHT"))?;
+    let end = if right { End::Tail } else { End::Head };
     let ks = keys.clone();
-    blocking(ctx, 1, keys, |c| c.out.null_array(), move |ctx| mpop_first(ctx, &ks, end, count))
+    block::run(ctx, 1, keys, Wants::List, |c| c.out.null_array(), move |ctx| mpop_first(ctx, &ks, end, count))
 }
 
 const KS_RO: &[KeySpec] = &[KeySpec::index(kflags::RO, 1, 0, 1)];

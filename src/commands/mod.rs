@@ -21,11 +21,14 @@ pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
+pub mod sets;
+pub mod sort;
 pub mod spec;
 pub mod strings;
 pub mod table;
 pub mod transactions;
 pub mod wait;
+pub mod zsets;
 
 use std::borrow::Cow;
 

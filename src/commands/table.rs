@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 18] {
+fn families() -> [&'static [CommandSpec]; 21] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -33,6 +33,9 @@ fn families() -> [&'static [CommandSpec]; 18] {
         super::dump::COMMANDS,
         super::hashes::COMMANDS,
         super::lists::COMMANDS,
+        super::sets::COMMANDS,
+        super::sort::COMMANDS,
+        super::zsets::COMMANDS,
     ]
 }
 

@@ -385,6 +385,12 @@ impl Db {
     }
 
     /// A uniformly chosen shard's random entry, skipping empty shards.
+    /// A shared look at a key already looked up by this command (so expired already): for
+    /// commands that read several keys at once (SINTER, ZUNION).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.ks.get(key)
+    }
+
     pub fn random_entry(&self) -> Option<&Entry> {
         if self.ks.is_empty() {
             return None;

@@ -2,36 +2,21 @@
 //! (logged as HSET of the formatted result: replaying the addition could round otherwise).
 //! A hash left empty is deleted, as in Redis.
 
+use super::access;
 use super::spec::{acl, flags, kflags, CommandSpec, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
-use crate::db::{Db, SetTtl, Value};
+use crate::db::{Db, Value};
 use crate::types::hash::Hash;
 use crate::util::longdouble::LongDouble;
 use crate::util::num::parse_i64;
 
-/// The hash at `key` for reading, if any; WRONGTYPE for another type.
 fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a Hash>, CmdError> {
-    match db.get(key).map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(err::WRONGTYPE.into()),
-    }
+    access::read(db, key)
 }
 
-/// The hash at `key` for writing, created empty if absent; WRONGTYPE for another type (no
-/// hit or miss counted). Records the write.
+/// The hash at `key` for writing, created empty if absent.
 fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
-    match db.get_quiet(key).map(|e| matches!(e.value, Value::Hash(_))) {
-        None => {
-            db.set(key, Value::Hash(Box::default()), SetTtl::Clear);
-        }
-        Some(false) => return Err(err::WRONGTYPE.into()),
-        Some(true) => {}
-    }
-    match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::Hash(h)) => Ok(h),
-        _ => unreachable!("checked or just created"),
-    }
+    access::write_with(db, key, || Value::Hash(Hash::default()))
 }
 
 fn hset(ctx: &mut Ctx<'_>) -> CmdResult {

@@ -2,59 +2,34 @@
 //! as the pop they did (BLPOP as LPOP, BLMOVE as LMOVE, BLMPOP as LPOP/RPOP with a count):
 //! replayed, a blocking command would block. A list left empty is deleted, as in Redis.
 
+use super::access;
 use super::block;
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
-use crate::db::{Db, SetTtl, Value};
+use crate::db::{Db, Value};
 use crate::executor::blocking::Wants;
 use crate::types::list::{End, List};
 use crate::util::num::parse_i64;
 
-/// The list at `key` for reading, if any; WRONGTYPE for another type.
 fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a List>, CmdError> {
-    match db.get(key).map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
-        Some(_) => Err(err::WRONGTYPE.into()),
-    }
+    access::read(db, key)
 }
 
-/// Checks the type of `key` without touching statistics: Some(true) for a list.
 fn is_list(db: &mut Db, key: &[u8]) -> Result<bool, CmdError> {
-    match db.get_quiet(key).map(|e| matches!(e.value, Value::List(_))) {
-        None => Ok(false),
-        Some(true) => Ok(true),
-        Some(false) => Err(err::WRONGTYPE.into()),
-    }
+    access::exists::<List>(db, key)
 }
 
-/// The list at `key` for writing, created empty if absent. Records the write.
+/// The list at `key` for writing, created empty if absent.
 fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut List, CmdError> {
-    if !is_list(db, key)? {
-        db.set(key, Value::List(Box::new(List::new())), SetTtl::Clear);
-    }
-    match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::List(l)) => Ok(l),
-        _ => unreachable!("checked or just created"),
-    }
+    access::write_with(db, key, || Value::List(Box::new(List::new())))
 }
 
-/// The existing list at `key` for writing; None when absent.
 fn write_existing<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a mut List>, CmdError> {
-    if !is_list(db, key)? {
-        return Ok(None);
-    }
-    match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::List(l)) => Ok(Some(l)),
-        _ => unreachable!("checked"),
-    }
+    access::write_existing(db, key)
 }
 
-/// Deletes `key` if its list was emptied.
 fn drop_if_empty(db: &mut Db, key: &[u8]) {
-    if matches!(db.get_quiet(key).map(|e| &e.value), Some(Value::List(l)) if l.is_empty()) {
-        db.remove(key);
-    }
+    access::drop_if_empty::<List>(db, key);
 }
 
 fn end_arg(ctx: &Ctx<'_>, i: usize) -> Result<End, CmdError> {

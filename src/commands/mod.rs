@@ -5,6 +5,7 @@
 //! `ctx.out`. It never checks arity (the dispatcher did, from the row) and never touches a
 //! socket. It returns `Err` only before writing anything: the dispatcher writes the error.
 
+pub mod access;
 pub mod admin;
 pub mod bitmaps;
 pub mod block;

@@ -2,6 +2,7 @@
 //! the SREM of what it popped. A set left empty is deleted, and a store command with an empty
 //! result deletes its destination, as in Redis.
 
+use super::access;
 use super::keys::{parse_cursor, scan_options, scan_reply};
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
@@ -10,39 +11,21 @@ use crate::types::set::Set;
 use crate::util::glob::glob_match;
 use crate::util::num::parse_i64;
 
-/// The set at `key` for reading, if any; WRONGTYPE for another type.
 fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a Set>, CmdError> {
-    match db.get(key).map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(err::WRONGTYPE.into()),
-    }
+    access::read(db, key)
 }
 
-/// Whether `key` holds a set (no statistics); WRONGTYPE for another type.
 fn is_set(db: &mut Db, key: &[u8]) -> Result<bool, CmdError> {
-    match db.get_quiet(key).map(|e| matches!(e.value, Value::Set(_))) {
-        None => Ok(false),
-        Some(true) => Ok(true),
-        Some(false) => Err(err::WRONGTYPE.into()),
-    }
+    access::exists::<Set>(db, key)
 }
 
-/// The set at `key` for writing, created empty if absent. Records the write.
+/// The set at `key` for writing, created empty if absent.
 fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut Set, CmdError> {
-    if !is_set(db, key)? {
-        db.set(key, Value::Set(Box::default()), SetTtl::Clear);
-    }
-    match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::Set(s)) => Ok(s),
-        _ => unreachable!("checked or just created"),
-    }
+    access::write_with(db, key, || Value::Set(Box::default()))
 }
 
 fn drop_if_empty(db: &mut Db, key: &[u8]) {
-    if matches!(db.get_quiet(key).map(|e| &e.value), Some(Value::Set(s)) if s.is_empty()) {
-        db.remove(key);
-    }
+    access::drop_if_empty::<Set>(db, key);
 }
 
 fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {

@@ -7,6 +7,7 @@
 //! `partition_point`, so one code path serves ZRANGE's every form, ZCOUNT, ZLEXCOUNT and
 //! the ZREMRANGEBY* commands.
 
+use super::access;
 use super::block;
 use super::keys::{parse_cursor, scan_options, scan_reply};
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
@@ -18,36 +19,20 @@ use crate::util::glob::glob_match;
 use crate::util::num::{fmt_g17, fmt_i64, parse_f64_lax, parse_i64};
 
 fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
-    match db.get(key).map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z)),
-        Some(_) => Err(err::WRONGTYPE.into()),
-    }
+    access::read(db, key)
 }
 
 fn is_zset(db: &mut Db, key: &[u8]) -> Result<bool, CmdError> {
-    match db.get_quiet(key).map(|e| matches!(e.value, Value::ZSet(_))) {
-        None => Ok(false),
-        Some(true) => Ok(true),
-        Some(false) => Err(err::WRONGTYPE.into()),
-    }
+    access::exists::<ZSet>(db, key)
 }
 
 /// The sorted set at `key` for writing; created with `hint` (size, longest member) if absent.
 fn write<'a>(db: &'a mut Db, key: &[u8], hint: (usize, usize), limits: Limits) -> Result<&'a mut ZSet, CmdError> {
-    if !is_zset(db, key)? {
-        db.set(key, Value::ZSet(Box::new(ZSet::with_hint(hint.0, hint.1, limits))), SetTtl::Clear);
-    }
-    match db.get_mut(key).map(|e| &mut e.value) {
-        Some(Value::ZSet(z)) => Ok(z),
-        _ => unreachable!("checked or just created"),
-    }
+    access::write_with(db, key, || Value::ZSet(Box::new(ZSet::with_hint(hint.0, hint.1, limits))))
 }
 
 fn drop_if_empty(db: &mut Db, key: &[u8]) {
-    if matches!(db.get_quiet(key).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty()) {
-        db.remove(key);
-    }
+    access::drop_if_empty::<ZSet>(db, key);
 }
 
 /// A score as ZSCAN prints it (Redis's `d2string`): integral values as integers.
@@ -379,6 +364,8 @@ fn select<'z>(z: &'z ZSet, r: &Range, rev: bool, limit: Option<(i64, i64)>) -> V
         span(z, r)
     };
     let n = hi - lo;
+    // A rank range takes no LIMIT (only `LIMIT x -1` gets this far, and Redis ignores it).
+    let limit = if matches!(r, Range::Rank(..)) { None } else { limit };
     let (offset, count) = match limit {
         // A negative offset returns nothing; a negative count, everything after it.
         Some((o, _)) if o < 0 => return Vec::new(),

@@ -273,6 +273,29 @@ impl Db {
         Some(e)
     }
 
+    /// Write lookup for collection commands: the entry at `key` if `fits` its value, or a
+    /// new one holding `make()` if the key is absent; None (and nothing recorded) if the key
+    /// holds a value that does not fit. One hash and no second lookup when the key exists.
+    pub fn write_entry(&mut self, key: &[u8], fits: impl Fn(&Value) -> bool, make: impl FnOnce() -> Value) -> Option<&mut Entry> {
+        let h = self.ks.hash(key);
+        let exists = !self.expire_if_needed_h(h, key) && self.ks.get_h(h, key).is_some();
+        if exists {
+            if !self.ks.get_h(h, key).is_some_and(|e| fits(&e.value)) {
+                return None;
+            }
+            self.note_touched(key);
+        } else {
+            self.set(key, make(), SetTtl::Clear);
+        }
+        let (clock, id) = (&self.clock, self.id);
+        let e = self.ks.get_mut_h(h, key).expect("present or just set");
+        if exists {
+            e.access = clock.touched_access(e.access);
+            preserve_in_place(clock, id, e);
+        }
+        Some(e)
+    }
+
     /// Confirms a write made through `get_mut_pending`.
     pub fn mark_written(&mut self, key: &[u8]) {
         self.note_touched(key);

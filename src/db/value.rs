@@ -184,7 +184,8 @@ impl Str {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Value {
     Str(Str),
-    Hash(Box<Hash>),
+    /// Inline (16 bytes): a small hash costs its entry and its one packed buffer.
+    Hash(Hash),
     List(Box<List>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
@@ -318,6 +319,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Str>(), 24);
         assert_eq!(std::mem::size_of::<Value>(), 24);
         assert_eq!(std::mem::size_of::<Entry>(), 64);
+        assert_eq!(std::mem::size_of::<Hash>(), 16);
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl<'a> Reader<'a> {
         if h.len() != n || n == 0 {
             return Err(format!("a hash of {n} pairs with duplicate fields, or empty"));
         }
-        Ok(Value::Hash(Box::new(h)))
+        Ok(Value::Hash(h))
     }
 
     fn list(&mut self) -> DecodeResult<Value> {
@@ -470,7 +470,7 @@ mod tests {
             big.set(format!("f{i}").as_bytes(), format!("{}", i * 7).as_bytes(), limits);
         }
         for h in [small, big] {
-            let v = Value::Hash(Box::new(h.clone()));
+            let v = Value::Hash(h.clone());
             let got = round(&v);
             let Value::Hash(g) = &got else { panic!("not a hash: {got:?}") };
             assert_eq!((g.len(), g.encoding_name()), (h.len(), h.encoding_name()));

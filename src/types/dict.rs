@@ -88,6 +88,52 @@ impl<V> Dict<V> {
         None
     }
 
+    /// Adds `key` with `value` unless present (one hash, one probe); true if added.
+    pub fn insert_if_absent(&mut self, key: &[u8], value: impl FnOnce() -> V) -> bool {
+        let h = self.hash(key);
+        let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        match self.table.entry(
+            h,
+            |&j| &*entries[j as usize].0 == key,
+            |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+                self.entries.push((key.into(), value()));
+                true
+            }
+        }
+    }
+
+    /// Sets `key` to `value` (one hash, one probe); the old value if it was there.
+    pub fn upsert(&mut self, key: &[u8], value: V) -> Option<V> {
+        let h = self.hash(key);
+        let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        match self.table.entry(
+            h,
+            |&j| &*entries[j as usize].0 == key,
+            |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => {
+                let at = *o.get() as usize;
+                Some(std::mem::replace(&mut self.entries[at].1, value))
+            }
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+                self.entries.push((key.into(), value));
+                None
+            }
+        }
+    }
+
+    /// The value at position `i`, to change in place.
+    pub fn at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.entries[i].1
+    }
+
     /// Adds a key known to be absent.
     pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
         debug_assert!(!self.contains(&key));

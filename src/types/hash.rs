@@ -11,7 +11,8 @@ type Table = Dict<Box<[u8]>>;
 pub enum Hash {
     /// field, value, field, value, ... in insertion order (Redis's listpack order).
     Packed(Pack),
-    Table(Table),
+    /// Boxed, so a hash is 16 bytes and lives inside a keyspace entry's value.
+    Table(Box<Table>),
 }
 
 /// The packed encoding's limits (from the config, read at each write).
@@ -88,7 +89,7 @@ impl Hash {
             self.convert_to_table();
         }
         match self {
-            Hash::Table(t) => t.insert(field, value.into()).is_none(),
+            Hash::Table(t) => t.upsert(field, value.into()).is_none(),
             Hash::Packed(_) => unreachable!("converted above"),
         }
     }
@@ -114,7 +115,7 @@ impl Hash {
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
                 t.insert_new(f.into(), v.into());
             }
-            *self = Hash::Table(t);
+            *self = Hash::Table(Box::new(t));
         }
     }
 

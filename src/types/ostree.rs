@@ -157,16 +157,12 @@ impl OsTree {
             match node {
                 Node::Leaf(v) => return rank + v.partition_point(|&x| less(x)),
                 Node::Inner(n) => {
-                    let mut next = None;
-                    for (i, &last) in n.lasts.iter().enumerate() {
-                        if !less(last) {
-                            next = Some(i);
-                            break;
-                        }
-                        rank += n.counts[i];
-                    }
-                    match next {
-                        Some(i) => node = &n.kids[i],
+                    // Children's lasts are in order: a binary search picks the child (each
+                    // `less` may cost the caller a cache miss; the counts are contiguous).
+                    let i = n.lasts.partition_point(|&x| less(x));
+                    rank += n.counts[..i].iter().sum::<usize>();
+                    match n.kids.get(i) {
+                        Some(k) => node = k,
                         None => return rank,
                     }
                 }

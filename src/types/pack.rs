@@ -1,12 +1,12 @@
 //! A packed sequence of byte strings in one allocation: the small encoding of collections
-//! (Redis's listpack). Each element is a varint length then its bytes; the element count is
-//! kept beside the buffer. Lookups are linear, which is what makes it small: collections
-//! stay packed only below the `*-max-listpack-*` limits, where a scan of a few hundred bytes
-//! is cheaper than following pointers.
+//! (Redis's listpack). The buffer starts with the element count as a varint; each element is
+//! a varint length then its bytes. Lookups are linear, which is what makes it small:
+//! collections stay packed only below the `*-max-listpack-*` limits, where a scan of a few
+//! hundred bytes is cheaper than following pointers.
 //!
-//! The buffer is a boxed slice of exactly the bytes used: a small hash of five fields costs
-//! its bytes plus 20, not a vector's spare capacity. Every change reallocates, as a listpack
-//! does; the limits keep that cheap.
+//! A pack is one boxed slice of exactly the bytes used, 16 bytes in its owner (an empty pack
+//! allocates nothing): a small hash of five fields costs its bytes plus 16, not a vector's
+//! spare capacity. Every change reallocates, as a listpack does; the limits keep that cheap.
 
 /// Bytes a varint takes for `n`.
 fn varint_len(mut n: usize) -> usize {
@@ -42,8 +42,8 @@ fn get_varint(buf: &[u8], pos: usize) -> (usize, usize) {
 
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Pack {
+    /// The count (a varint), then the elements; empty for an empty pack.
     buf: Box<[u8]>,
-    len: u32,
 }
 
 impl std::fmt::Debug for Pack {
@@ -57,13 +57,22 @@ impl Pack {
         Pack::default()
     }
 
+    /// The count and the offset where the elements start.
+    fn header(&self) -> (usize, usize) {
+        if self.buf.is_empty() {
+            (0, 0)
+        } else {
+            get_varint(&self.buf, 0)
+        }
+    }
+
     /// Elements in the pack.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.header().0
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.buf.is_empty()
     }
 
     /// Bytes of the buffer (for memory accounting).
@@ -72,21 +81,18 @@ impl Pack {
     }
 
     pub fn iter(&self) -> Iter<'_> {
-        Iter { buf: &self.buf, pos: 0 }
+        Iter { buf: &self.buf, pos: self.header().1 }
     }
 
     /// The element at index `i` and the byte range it takes (length prefix included).
     fn locate(&self, i: usize) -> Option<(usize, usize)> {
-        let mut pos = 0;
+        let (count, mut pos) = self.header();
+        if i >= count {
+            return None;
+        }
         for _ in 0..i {
             let (n, l) = get_varint(&self.buf, pos);
             pos += l + n;
-            if pos >= self.buf.len() {
-                return None;
-            }
-        }
-        if pos >= self.buf.len() {
-            return None;
         }
         let (n, l) = get_varint(&self.buf, pos);
         Some((pos, pos + l + n))
@@ -98,10 +104,17 @@ impl Pack {
         Some(&self.buf[start + l..end])
     }
 
-    /// Rebuilds the buffer with `range` replaced by `with` (already encoded elements).
-    fn splice(&mut self, range: std::ops::Range<usize>, with: &[u8]) {
-        let mut v = Vec::with_capacity(self.buf.len() - range.len() + with.len());
-        v.extend_from_slice(&self.buf[..range.start]);
+    /// Rebuilds the buffer with the elements' byte `range` replaced by `with` (already
+    /// encoded elements) and the count set to `count`.
+    fn rebuild(&mut self, range: std::ops::Range<usize>, with: &[u8], count: usize) {
+        if count == 0 {
+            self.buf = Box::default();
+            return;
+        }
+        let body = self.header().1;
+        let mut v = Vec::with_capacity(varint_len(count) + self.buf.len() - body - range.len() + with.len());
+        put_varint(&mut v, count);
+        v.extend_from_slice(&self.buf[body..range.start]);
         v.extend_from_slice(with);
         v.extend_from_slice(&self.buf[range.end..]);
         self.buf = v.into_boxed_slice();
@@ -118,10 +131,10 @@ impl Pack {
 
     /// Inserts `items` before index `i` (`i == len` appends).
     pub fn insert(&mut self, i: usize, items: &[&[u8]]) {
-        assert!(i <= self.len(), "insert at {i} past the end of {}", self.len());
-        let at = if i == self.len() { self.buf.len() } else { self.locate(i).expect("index checked").0 };
-        self.splice(at..at, &Self::encode(items));
-        self.len += u32::try_from(items.len()).expect("packs stay small");
+        let (count, body) = self.header();
+        assert!(i <= count, "insert at {i} past the end of {count}");
+        let at = if i == count { self.buf.len().max(body) } else { self.locate(i).expect("index checked").0 };
+        self.rebuild(at..at, &Self::encode(items), count + items.len());
     }
 
     pub fn push(&mut self, items: &[&[u8]]) {
@@ -135,14 +148,15 @@ impl Pack {
         }
         let start = self.locate(i).expect("remove inside the pack").0;
         let end = self.locate(i + count - 1).expect("remove inside the pack").1;
-        self.splice(start..end, &[]);
-        self.len -= u32::try_from(count).expect("packs stay small");
+        let left = self.len() - count;
+        self.rebuild(start..end, &[], left);
     }
 
     /// Replaces the element at `i`.
     pub fn set(&mut self, i: usize, item: &[u8]) {
         let (start, end) = self.locate(i).expect("set inside the pack");
-        self.splice(start..end, &Self::encode(&[item]));
+        let count = self.len();
+        self.rebuild(start..end, &Self::encode(&[item]), count);
     }
 
     /// Encoded size of `items` if pushed (to check limits before converting).
@@ -209,7 +223,8 @@ mod tests {
                 assert_eq!(p.get(model.len() - 1), Some(last.as_slice()));
             }
             assert_eq!(p.get(model.len()), None);
-            assert_eq!(p.bytes(), Pack::encoded_len(&model.iter().map(Vec::as_slice).collect::<Vec<_>>()));
+            let body = Pack::encoded_len(&model.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            assert_eq!(p.bytes(), if model.is_empty() { 0 } else { varint_len(model.len()) + body });
         }
     }
 }

@@ -67,13 +67,7 @@ impl Set {
             self.convert();
         }
         match self {
-            Set::Table(d) => {
-                if d.contains(m) {
-                    return false;
-                }
-                d.insert_new(m.into(), ());
-                true
-            }
+            Set::Table(d) => d.insert_if_absent(m, || ()),
             Set::Ints(_) => unreachable!("converted above"),
         }
     }

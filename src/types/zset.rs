@@ -158,9 +158,15 @@ impl ZSet {
             }
             ZSet::Big(b) => match b.dict.position(member) {
                 Some(pos) => {
-                    if *b.dict.at(pos).1 != score {
-                        b.remove_pos(pos);
-                        b.insert(member, score);
+                    let old = *b.dict.at(pos).1;
+                    if old != score {
+                        // The entry keeps its dictionary position: only its tree item moves.
+                        let r = b.rank_of(old, member);
+                        debug_assert_eq!(b.tree.get(r), Some(pos as u32));
+                        b.tree.remove_at(r);
+                        *b.dict.at_mut(pos) = score;
+                        let r = b.rank_of(score, member);
+                        b.tree.insert_at(r, pos as u32);
                     }
                     false
                 }

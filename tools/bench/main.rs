@@ -18,6 +18,7 @@ use std::time::Duration;
 use clap::Parser;
 use keel::protocol::frame::Frame;
 
+mod collections;
 mod durable;
 mod scenarios;
 mod snapshot;
@@ -57,7 +58,8 @@ struct Args {
     /// throughput (the default table), growth (load many keys, worst SET latency), expiry
     /// (many keys expiring at once: reclaim time and GET latency meanwhile), mixed (GET
     /// latency during SETs, both servers `appendfsync always`) or replay (restart time from
-    /// a log of the same writes), snapshot (latency, memory and restart around a snapshot).
+    /// a log of the same writes), snapshot (latency, memory and restart around a snapshot),
+    /// collections (list, hash, set and sorted-set commands, and their memory).
     #[arg(long, default_value = "throughput")]
     scenario: String,
     /// Servers the growth and expiry scenarios run against.
@@ -77,6 +79,10 @@ struct Args {
     /// Distinct keys those SETs cycle through.
     #[arg(long, default_value_t = 2_000_000)]
     replay_keys: u64,
+    /// Members of the leaderboard the collections scenario's ZINCRBY, ZRANK and ZRANGE rows
+    /// run on (and the key space of its other rows).
+    #[arg(long, default_value_t = 1_000_000)]
+    zset_members: usize,
     /// Keys loaded by the snapshot scenario.
     #[arg(long, default_value_t = 5_000_000)]
     snapshot_keys: u64,
@@ -240,6 +246,10 @@ fn main() {
         let mut redis_args: Vec<String> =
             ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"].iter().map(|s| (*s).to_string()).collect();
         redis_args.extend(a.redis_args.iter().cloned());
+        if a.scenario == "collections" {
+            collections::collections(&a, &exe, &keel_args, &redis_args);
+            return;
+        }
         let servers: Vec<_> = [("keel", exe, keel_args), ("redis", "redis-server".to_string(), redis_args)]
             .into_iter()
             .filter(|(name, _, _)| a.servers.iter().any(|s| s == name))

@@ -38,14 +38,16 @@ pub struct Step {
     pub snapshot: bool,
 }
 
-/// Command number `kind` (22 kinds of writes over four keys and three databases; string and
-/// hash commands meet on the same keys, so WRONGTYPE replies are part of the histories).
+/// Command number `kind` (34 kinds of writes over four keys and three databases; string,
+/// hash, list, set and sorted-set commands meet on the same keys, so WRONGTYPE replies are
+/// part of the histories; SPOP is random, so its logged effect is what replays).
 pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
     let key = KEYS[k % KEYS.len()].to_string();
     let other = KEYS[(k + 1) % KEYS.len()].to_string();
     let v = v.to_string();
     let field = format!("f{}", v.len() % 3);
-    let words: Vec<&str> = match kind % 22 {
+    let member = format!("m{}", v.len() % 3);
+    let words: Vec<&str> = match kind % 34 {
         0 => vec!["SET", &key, &v],
         1 => vec!["SET", &key, &v, "EX", "100000"],
         2 => vec!["INCR", &key],
@@ -67,7 +69,19 @@ pub fn command(kind: u8, k: usize, v: u16) -> Vec<String> {
         18 => vec!["HSET", &key, &field, &v, "f9", "x"],
         19 => vec!["HDEL", &key, &field],
         20 => vec!["HINCRBYFLOAT", &key, &field, "1.5"],
-        _ => vec!["HINCRBY", &key, "n", "2"],
+        21 => vec!["HINCRBY", &key, "n", "2"],
+        22 => vec!["LPUSH", &key, &v, "x"],
+        23 => vec!["RPOP", &key, "2"],
+        24 => vec!["LMOVE", &key, &other, "LEFT", "RIGHT"],
+        25 => vec!["LTRIM", &key, "1", "-1"],
+        26 => vec!["SADD", &key, &v, "f9"],
+        27 => vec!["SPOP", &key],
+        28 => vec!["SMOVE", &key, &other, "f9"],
+        29 => vec!["ZADD", &key, &v, &member],
+        30 => vec!["ZINCRBY", &key, "1.5", "m0"],
+        31 => vec!["ZPOPMIN", &key],
+        32 => vec!["ZUNIONSTORE", &other, "2", &key, &other],
+        _ => vec!["SORT", &key, "ALPHA", "STORE", &other],
     };
     words.into_iter().map(str::to_string).collect()
 }

@@ -66,3 +66,8 @@ pub const SCAN_SHARDS_PER_CALL_MAX: usize = KEYSPACE_SHARDS;
 const _: () = assert!(KEYSPACE_SHARDS.is_power_of_two());
 const _: () = assert!(UNAUTH_MULTIBULK_ARGS_MAX < ARGV_PREALLOC_MAX);
 const _: () = assert!(INLINE_LINE_BYTES_MAX <= READ_CHUNK_BYTES * 4);
+
+/// Most elements SRANDMEMBER, HRANDFIELD and ZRANDMEMBER reply to a negative count (picks
+/// with repeats). Redis streams any count into the client's buffer until memory runs out;
+/// Keel refuses a count past this with an error instead.
+pub const RANDOM_REPEATS_MAX: u64 = 10_000_000;

@@ -78,3 +78,63 @@ pub fn drop_if_empty<T: Typed>(db: &mut Db, key: &[u8]) {
         db.remove(key);
     }
 }
+
+/// The count and option of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER: argument 2 if present,
+/// and whether argument 3 is `with` (WITHVALUES, WITHSCORES; None where none is accepted).
+pub fn random_args(ctx: &super::Ctx<'_>, with: Option<&str>) -> Result<(Option<i64>, bool), CmdError> {
+    let most = if with.is_some() { 4 } else { 3 };
+    if ctx.argc() == 2 {
+        return Ok((None, false));
+    }
+    if ctx.argc() > most {
+        return Err(err::SYNTAX.into());
+    }
+    let n = ctx.arg_i64(2)?;
+    if n == i64::MIN {
+        return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
+    }
+    if n < 0 && n.unsigned_abs() > crate::limits::RANDOM_REPEATS_MAX {
+        return Err(format!("ERR count is out of range, at most {} repeated picks", crate::limits::RANDOM_REPEATS_MAX).into());
+    }
+    let flag = match with {
+        Some(w) if ctx.argc() == 4 => ctx.arg_is(3, w).then_some(true).ok_or(CmdError::from(err::SYNTAX))?,
+        _ => false,
+    };
+    Ok((Some(n), flag))
+}
+
+/// The positions a random pick takes among `len` entries (len > 0): one for no count; for a
+/// negative count that many independent picks; for a positive one distinct positions — all
+/// of them in order when it reaches `len`, else drawn without repeats.
+pub fn random_positions(len: usize, count: Option<i64>, rng: &crate::db::DbContext) -> Vec<usize> {
+    debug_assert!(len > 0);
+    let pick = || (rng.next_rand() % len as u64) as usize;
+    let Some(n) = count else { return vec![pick()] };
+    if n < 0 {
+        return (0..n.unsigned_abs()).map(|_| pick()).collect();
+    }
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    if n >= len {
+        return (0..len).collect();
+    }
+    if n.saturating_mul(4) < len {
+        // Few of many: draw and skip repeats (no O(len) work on a big collection).
+        let mut seen = std::collections::HashSet::with_capacity(n);
+        let mut v = Vec::with_capacity(n);
+        while v.len() < n {
+            let p = pick();
+            if seen.insert(p) {
+                v.push(p);
+            }
+        }
+        return v;
+    }
+    // Most of them: a partial Fisher-Yates over all positions.
+    let mut pos: Vec<usize> = (0..len).collect();
+    for i in 0..n {
+        let j = i + (rng.next_rand() % (len - i) as u64) as usize;
+        pos.swap(i, j);
+    }
+    pos.truncate(n);
+    pos
+}

@@ -3,10 +3,12 @@
 //! A hash left empty is deleted, as in Redis.
 
 use super::access;
+use super::keys::{parse_cursor, scan_options, scan_reply};
 use super::spec::{acl, flags, kflags, CommandSpec, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::{Db, Value};
 use crate::types::hash::Hash;
+use crate::util::glob::glob_match;
 use crate::util::longdouble::LongDouble;
 use crate::util::num::parse_i64;
 
@@ -194,6 +196,72 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1);
+    let (count, withvalues) = access::random_args(ctx, Some("WITHVALUES"))?;
+    let rng = std::rc::Rc::clone(&ctx.srv.clock);
+    let db = ctx.db_index();
+    let Some(h) = read(&mut ctx.srv.dbs[db], key)? else {
+        match count {
+            None => ctx.out.null(),
+            Some(_) => ctx.out.empty_array(),
+        }
+        return Ok(());
+    };
+    let picked: Vec<(&[u8], &[u8])> = access::random_positions(h.len(), count, &rng).into_iter().map(|p| h.at(p)).collect();
+    let out = &mut *ctx.out;
+    if count.is_none() {
+        out.bulk(picked[0].0);
+    } else if withvalues && out.resp3 {
+        out.array(picked.len());
+        for (f, v) in &picked {
+            out.array(2);
+            out.bulk(f);
+            out.bulk(v);
+        }
+    } else {
+        out.array(picked.len() * if withvalues { 2 } else { 1 });
+        for (f, v) in &picked {
+            out.bulk(f);
+            if withvalues {
+                out.bulk(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1);
+    let cursor = parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
+    if !access::exists::<Hash>(ctx.db(), key)? {
+        scan_reply::<&[u8]>(ctx, 0, &[]);
+        return Ok(());
+    }
+    let (count, pat) = scan_options(ctx, 3)?;
+    let db = ctx.db_index();
+    let Some(h) = read(&mut ctx.srv.dbs[db], key)? else { unreachable!("checked") };
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut keep = |f: &[u8], v: &[u8]| {
+        if pat.is_none_or(|p| glob_match(p, f, false)) {
+            found.push(f.to_vec());
+            found.push(v.to_vec());
+        }
+    };
+    let next = match h.table() {
+        // A packed hash comes back whole, as in Redis.
+        None => {
+            for (f, v) in h.iter() {
+                keep(f, v);
+            }
+            0
+        }
+        Some(t) => t.scan(cursor, count, |f, v| keep(f, v)),
+    };
+    scan_reply(ctx, next, &found);
+    Ok(())
+}
+
 /// The field's current value for HINCRBY and friends (WRONGTYPE checked; no statistics).
 fn read_for_update(db: &mut Db, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
     match db.get_quiet(key).map(|e| &e.value) {
@@ -274,6 +342,18 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .acl(acl::WRITE | acl::HASH | acl::FAST)
         .keys(KS_RW_ACCESS, (1, 1, 1))
         .doc("hash", "2.0.0"),
+    CommandSpec::new("hrandfield", -2, hrandfield)
+        .flags(flags::READONLY)
+        .acl(acl::READ | acl::HASH | acl::SLOW)
+        .keys(&[KeySpec::index(kflags::RO, 1, 0, 1)], (1, 1, 1))
+        .tips(&["nondeterministic_output"])
+        .doc("hash", "6.2.0"),
+    CommandSpec::new("hscan", -3, hscan)
+        .flags(flags::READONLY)
+        .acl(acl::READ | acl::HASH | acl::SLOW)
+        .keys(&[KeySpec::index(kflags::RO, 1, 0, 1)], (1, 1, 1))
+        .tips(&["nondeterministic_output"])
+        .doc("hash", "2.8.0"),
     CommandSpec::new("hincrbyfloat", 4, hincrbyfloat)
         .flags(flags::WRITE | flags::DENYOOM | flags::FAST)
         .acl(acl::WRITE | acl::HASH | acl::FAST)

@@ -146,17 +146,7 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let count = match ctx.argc() {
-        2 => None,
-        3 => {
-            let n = ctx.arg_i64(2)?;
-            if n == i64::MIN {
-                return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-            }
-            Some(n)
-        }
-        _ => return Err(err::SYNTAX.into()),
-    };
+    let (count, _) = access::random_args(ctx, None)?;
     let rng = std::rc::Rc::clone(&ctx.srv.clock);
     let db = ctx.db_index();
     let Some(s) = read(&mut ctx.srv.dbs[db], key)? else {
@@ -166,41 +156,12 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Ok(());
     };
-    let len = s.len();
-    let pick = || (rng.next_rand() % len as u64) as usize;
-    match count {
-        None => {
-            let m = s.at(pick());
-            ctx.out.bulk(&m);
-        }
-        Some(n) if n < 0 => {
-            // Repeats allowed: each pick independent.
-            let n = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
-            ctx.out.array(n);
-            for _ in 0..n {
-                let m = s.at(pick());
-                ctx.out.bulk(&m);
-            }
-        }
-        Some(n) => {
-            let n = usize::try_from(n).unwrap_or(usize::MAX);
-            if n >= len {
-                ctx.out.array(len);
-                for m in s.iter() {
-                    ctx.out.bulk(&m);
-                }
-            } else {
-                // Distinct picks: a partial Fisher-Yates over positions.
-                let mut pos: Vec<usize> = (0..len).collect();
-                ctx.out.array(n);
-                for i in 0..n {
-                    let j = i + (rng.next_rand() % (len - i) as u64) as usize;
-                    pos.swap(i, j);
-                    let m = s.at(pos[i]);
-                    ctx.out.bulk(&m);
-                }
-            }
-        }
+    let picked = access::random_positions(s.len(), count, &rng);
+    if count.is_some() {
+        ctx.out.array(picked.len());
+    }
+    for p in picked {
+        ctx.out.bulk(&s.at(p));
     }
     Ok(())
 }

@@ -683,20 +683,7 @@ fn bzmpop(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let (count, withscores) = match ctx.argc() {
-        2 => (None, false),
-        3 | 4 => {
-            let n = ctx.arg_i64(2)?;
-            if n == i64::MIN {
-                return Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into());
-            }
-            if ctx.argc() == 4 && !ctx.arg_is(3, "WITHSCORES") {
-                return Err(err::SYNTAX.into());
-            }
-            (Some(n), ctx.argc() == 4)
-        }
-        _ => return Err(err::SYNTAX.into()),
-    };
+    let (count, withscores) = access::random_args(ctx, Some("WITHSCORES"))?;
     let rng = std::rc::Rc::clone(&ctx.srv.clock);
     let db = ctx.db_index();
     let Some(z) = read(&mut ctx.srv.dbs[db], key)? else {
@@ -706,27 +693,11 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Ok(());
     };
-    let len = z.len();
-    let pick = || (rng.next_rand() % len as u64) as usize;
-    let Some(n) = count else {
-        let (m, _) = z.at_position(pick());
-        ctx.out.bulk(m);
-        return Ok(());
-    };
-    let picked: Vec<(&[u8], f64)> = if n < 0 {
-        (0..n.unsigned_abs()).map(|_| z.at_position(pick())).collect()
-    } else if usize::try_from(n).unwrap_or(usize::MAX) >= len {
-        z.iter_from(0).collect()
-    } else {
-        let mut pos: Vec<usize> = (0..len).collect();
-        let n = n as usize;
-        for i in 0..n {
-            let j = i + (rng.next_rand() % (len - i) as u64) as usize;
-            pos.swap(i, j);
-        }
-        pos[..n].iter().map(|&p| z.at_position(p)).collect()
-    };
-    reply_pairs(ctx.out, &picked, withscores);
+    let picked: Vec<(&[u8], f64)> = access::random_positions(z.len(), count, &rng).into_iter().map(|p| z.at_position(p)).collect();
+    match count {
+        None => ctx.out.bulk(picked[0].0),
+        Some(_) => reply_pairs(ctx.out, &picked, withscores),
+    }
     Ok(())
 }
 

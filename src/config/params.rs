@@ -101,8 +101,8 @@ pub const PARAMS: &[Param] = &[
     p("enable-debug-command", Enum(&["no", "yes", "local"]), "no", IMMUTABLE | KEEL),
     p("enable-module-command", Enum(&["no", "yes", "local"]), "no", IMMUTABLE),
     p("enable-protected-configs", Enum(&["no", "yes", "local"]), "no", IMMUTABLE | PROTECTED),
-    p("hash-max-listpack-entries", Int(0, i64::MAX), "512", 0),
-    p("hash-max-listpack-value", Mem(0, i64::MAX), "64", 0),
+    p("hash-max-listpack-entries", Int(0, i64::MAX), "512", KEEL),
+    p("hash-max-listpack-value", Mem(0, i64::MAX), "64", KEEL),
     p("hll-sparse-max-bytes", Mem(0, i64::MAX), "3000", KEEL),
     p("hz", Int(0, I32), "10", KEEL),
     p("ignore-warnings", Str, "", 0),
@@ -190,7 +190,7 @@ pub const PARAMS: &[Param] = &[
     // Keel: log segments roll at this size.
     p("segment-size", Mem(4096, i64::MAX), "67108864", IMMUTABLE | KEEL),
     p("server_cpulist", Str, "", IMMUTABLE | KEEL),
-    p("set-max-intset-entries", Int(0, i64::MAX), "512", 0),
+    p("set-max-intset-entries", Int(0, i64::MAX), "512", KEEL),
     p("set-proc-title", Bool, "yes", IMMUTABLE | KEEL),
     p("shutdown-on-sigint", List, "default", KEEL),
     p("shutdown-on-sigterm", List, "default", KEEL),
@@ -238,8 +238,8 @@ pub const PARAMS: &[Param] = &[
     p("tracking-table-max-keys", Int(0, i64::MAX), "1000000", 0),
     p("unixsocket", Str, "", IMMUTABLE),
     p("unixsocketperm", Str, "0", IMMUTABLE),
-    p("zset-max-listpack-entries", Int(0, i64::MAX), "128", 0),
-    p("zset-max-listpack-value", Mem(0, i64::MAX), "64", 0),
+    p("zset-max-listpack-entries", Int(0, i64::MAX), "128", KEEL),
+    p("zset-max-listpack-value", Mem(0, i64::MAX), "64", KEEL),
 ];
 
 /// Old names that Redis still accepts; each maps to its current name.

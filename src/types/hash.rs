@@ -5,7 +5,7 @@
 use super::dict::Dict;
 use super::pack::Pack;
 
-type Table = Dict<Box<[u8]>>;
+pub type Table = Dict<Box<[u8]>>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hash {
@@ -141,6 +141,25 @@ impl Hash {
         }
     }
 
+    /// The pair at position `i` (0..len), for random picks.
+    pub fn at(&self, i: usize) -> (&[u8], &[u8]) {
+        match self {
+            Hash::Packed(p) => (p.get(2 * i).expect("in range"), p.get(2 * i + 1).expect("pairs")),
+            Hash::Table(t) => {
+                let (f, v) = t.at(i);
+                (f, v)
+            }
+        }
+    }
+
+    /// The table, for HSCAN over a big hash (None when packed: scanned whole).
+    pub fn table(&self) -> Option<&Table> {
+        match self {
+            Hash::Packed(_) => None,
+            Hash::Table(t) => Some(t),
+        }
+    }
+
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Hash::Packed(_) => "listpack",
@@ -152,7 +171,7 @@ impl Hash {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Hash::Packed(p) => p.bytes() + std::mem::size_of::<Hash>(),
-            Hash::Table(t) => t.heap_bytes(|v| v.len().next_multiple_of(8)) + std::mem::size_of::<Hash>(),
+            Hash::Table(t) => t.heap_bytes() + std::mem::size_of::<Hash>(),
         }
     }
 }

@@ -138,7 +138,7 @@ impl Set {
         std::mem::size_of::<Set>()
             + match self {
                 Set::Ints(v) => v.capacity() * 8,
-                Set::Table(d) => d.heap_bytes(|_| 0),
+                Set::Table(d) => d.heap_bytes(),
             }
     }
 }

@@ -346,7 +346,7 @@ impl ZSet {
         std::mem::size_of::<ZSet>()
             + match self {
                 ZSet::Packed(p) => p.bytes(),
-                ZSet::Big(b) => std::mem::size_of::<Big>() + b.dict.heap_bytes(|_| 0) + b.tree.heap_bytes(),
+                ZSet::Big(b) => std::mem::size_of::<Big>() + b.dict.heap_bytes() + b.tree.heap_bytes(),
             }
     }
 

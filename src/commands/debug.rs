@@ -20,6 +20,10 @@ fn entry_digest(db: usize, e: &Entry) -> [u8; 20] {
         Value::Str(s) => put(&s.as_bytes()),
         // Pairs and members in any order (a table's order is its own): XOR of each one's
         // digest. Lists and sorted sets are ordered: their elements go in order.
+        Value::Hash(hash) if hash.has_field_ttls() => {
+            let with_ttl = hash.iter().map(|(f, v)| (f, [v, &hash.field_ttl(f).unwrap_or(-1).to_le_bytes()].concat()));
+            put(&unordered(with_ttl));
+        }
         Value::Hash(hash) => put(&unordered(hash.iter())),
         Value::Set(set) => put(&unordered(set.iter().map(|m| (m, &b""[..])))),
         Value::List(list) => {

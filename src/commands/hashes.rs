@@ -12,12 +12,15 @@ use crate::util::glob::glob_match;
 use crate::util::longdouble::LongDouble;
 use crate::util::num::parse_i64;
 
-fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a Hash>, CmdError> {
+/// The hash at `key` for reading, its expired fields removed first.
+pub(crate) fn read<'a>(db: &'a mut Db, key: &[u8]) -> Result<Option<&'a Hash>, CmdError> {
+    db.expire_fields(key);
     access::read(db, key)
 }
 
-/// The hash at `key` for writing, created empty if absent.
-fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
+/// The hash at `key` for writing, its expired fields removed first; created empty if absent.
+pub(crate) fn write<'a>(db: &'a mut Db, key: &[u8]) -> Result<&'a mut Hash, CmdError> {
+    db.expire_fields(key);
     access::write_with(db, key, || Value::Hash(Hash::default()))
 }
 
@@ -80,6 +83,7 @@ fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
     let fields: Vec<&[u8]> = (2..ctx.argc()).map(|i| ctx.arg(i)).collect();
     let db = ctx.db();
+    db.expire_fields(key);
     if db.get_quiet(key).is_none() {
         ctx.out.int(0);
         return Ok(());
@@ -167,7 +171,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let new = cur.checked_add(by).ok_or(CmdError::from(err::OVERFLOW))?;
     let text = new.to_string();
-    write(db, key)?.set(field, text.as_bytes(), limits);
+    write(db, key)?.set_keep_ttl(field, text.as_bytes(), limits);
     ctx.out.int(new);
     Ok(())
 }
@@ -190,9 +194,15 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let mut text = Vec::with_capacity(32);
     sum.fmt_human(&mut text);
-    write(db, key)?.set(field, &text, limits);
+    let h = write(db, key)?;
+    h.set_keep_ttl(field, &text, limits);
+    let ttl = h.field_ttl(field);
     ctx.out.bulk(&text);
     ctx.log_as(&[b"HSET", key, field, &text]);
+    if let Some(at) = ttl {
+        // HSET drops a field's expiry: the one it keeps here is logged after it.
+        ctx.log_as(&[b"HPEXPIREAT", key, at.to_string().as_bytes(), b"FIELDS", b"1", field]);
+    }
     Ok(())
 }
 
@@ -234,6 +244,7 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
 fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
     let cursor = parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
+    ctx.db().expire_fields(key);
     if !access::exists::<Hash>(ctx.db(), key)? {
         scan_reply::<&[u8]>(ctx, 0, &[]);
         return Ok(());
@@ -264,6 +275,7 @@ fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// The field's current value for HINCRBY and friends (WRONGTYPE checked; no statistics).
 fn read_for_update(db: &mut Db, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
+    db.expire_fields(key);
     match db.get_quiet(key).map(|e| &e.value) {
         None => Ok(None),
         Some(Value::Hash(h)) => Ok(h.get(field).map(<[u8]>::to_vec)),

@@ -15,6 +15,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod hash_ttl;
 pub mod hashes;
 pub mod hll;
 pub mod info;

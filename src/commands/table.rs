@@ -13,7 +13,7 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 use crate::protocol::Args;
 
 /// Every family's rows, in the order COMMAND lists them.
-fn families() -> [&'static [CommandSpec]; 21] {
+fn families() -> [&'static [CommandSpec]; 22] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -32,6 +32,7 @@ fn families() -> [&'static [CommandSpec]; 21] {
         super::persistence::COMMANDS,
         super::dump::COMMANDS,
         super::hashes::COMMANDS,
+        super::hash_ttl::COMMANDS,
         super::lists::COMMANDS,
         super::sets::COMMANDS,
         super::sort::COMMANDS,

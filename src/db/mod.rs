@@ -36,6 +36,8 @@ pub struct KeyEvent {
     pub key: Key,
     /// Deleted by expiry rather than written.
     pub expired: bool,
+    /// With `expired`: only these fields of a hash expired (logged as HDEL, not DEL).
+    pub fields: Vec<Vec<u8>>,
 }
 
 /// The per-command context every database shares: the time, set by the executor once per
@@ -116,6 +118,8 @@ pub struct DbStats {
     pub hits: u64,
     pub misses: u64,
     pub expired: u64,
+    /// Hash fields removed by their expiry (INFO `expired_subkeys`, as Redis 7.4).
+    pub expired_fields: u64,
 }
 
 pub struct Db {
@@ -123,6 +127,9 @@ pub struct Db {
     pub ks: Keyspace,
     clock: Rc<DbContext>,
     pub stats: DbStats,
+    /// Keys of hashes with field expiry times, and the order the active cycle visits them.
+    field_ttl_keys: std::collections::HashSet<Vec<u8>>,
+    field_ttl_queue: std::collections::VecDeque<Vec<u8>>,
 }
 
 /// Expiry requested by a write.
@@ -158,7 +165,14 @@ impl Db {
     }
 
     pub fn new(id: usize, hasher: KeyHasher, clock: Rc<DbContext>) -> Self {
-        Db { id, ks: Keyspace::new(hasher), clock, stats: DbStats::default() }
+        Db {
+            id,
+            ks: Keyspace::new(hasher),
+            clock,
+            stats: DbStats::default(),
+            field_ttl_keys: Default::default(),
+            field_ttl_queue: Default::default(),
+        }
     }
 
     pub fn clock(&self) -> &DbContext {
@@ -166,7 +180,7 @@ impl Db {
     }
 
     fn note_touched(&self, key: &[u8]) {
-        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: false });
+        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: false, fields: Vec::new() });
     }
 
     pub fn len(&self) -> usize {
@@ -202,7 +216,7 @@ impl Db {
 
     fn note_expired(&mut self, key: &[u8]) {
         self.stats.expired += 1;
-        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: true });
+        self.clock.events.borrow_mut().push(KeyEvent { db: self.id, key: Key::new(key), expired: true, fields: Vec::new() });
     }
 
     /// Read lookup: counts a hit or miss and refreshes the access clock.
@@ -254,7 +268,7 @@ impl Db {
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (id, ctx) = (self.id, Rc::clone(&self.clock));
         let e = self.get_mut_pending(key)?;
-        ctx.events.borrow_mut().push(KeyEvent { db: id, key: Key::new(key), expired: false });
+        ctx.events.borrow_mut().push(KeyEvent { db: id, key: Key::new(key), expired: false, fields: Vec::new() });
         Some(e)
     }
 
@@ -313,6 +327,9 @@ impl Db {
 
     /// Stores `value` under `key`; returns the previous entry (None if it had expired).
     pub fn set(&mut self, key: &[u8], value: Value, ttl: SetTtl) -> Option<Box<Entry>> {
+        if matches!(&value, Value::Hash(h) if h.has_field_ttls()) {
+            self.note_field_ttls(key);
+        }
         let mut e = Box::new(Entry::new(key, value, self.clock.initial_access()));
         e.snap_epoch = self.clock.snap_epoch.get();
         let keep = match ttl {
@@ -407,13 +424,70 @@ impl Db {
         self.ks.take()
     }
 
-    /// A uniformly chosen shard's random entry, skipping empty shards.
+    /// Removes the fields of the hash at `key` whose expiry has passed (on a primary; a
+    /// replay applies the HDEL that was logged instead), deleting the key if none are left.
+    /// Noted as an expiry event, which logs `HDEL key fields`. Returns how many went.
+    pub fn expire_fields(&mut self, key: &[u8]) -> usize {
+        if self.clock.mode.get() == ExpireMode::Replay {
+            return 0;
+        }
+        let now = self.clock.now();
+        let fields = match self.ks.get(key).map(|e| &e.value) {
+            Some(Value::Hash(h)) if h.has_field_ttls() => h.expired_fields(now),
+            _ => return 0,
+        };
+        if fields.is_empty() {
+            return 0;
+        }
+        let (clock, id) = (Rc::clone(&self.clock), self.id);
+        let Some(e) = self.ks.get_mut(key) else { return 0 };
+        preserve_in_place(&clock, id, e);
+        let Value::Hash(h) = &mut e.value else { unreachable!("checked") };
+        for f in &fields {
+            h.remove(f);
+        }
+        let emptied = h.is_empty();
+        if emptied {
+            if let Some(old) = self.ks.remove(key) {
+                self.preserve_gone(&old);
+            }
+        }
+        self.stats.expired_fields += fields.len() as u64;
+        let n = fields.len();
+        self.clock.events.borrow_mut().push(KeyEvent { db: id, key: Key::new(key), expired: true, fields });
+        n
+    }
+
+    /// Notes that the hash at `key` has fields with expiry times, for the active cycle.
+    pub fn note_field_ttls(&mut self, key: &[u8]) {
+        if self.field_ttl_keys.insert(key.to_vec()) {
+            self.field_ttl_queue.push_back(key.to_vec());
+        }
+    }
+
+    /// One step of active field expiry: up to `n` of the hashes with field expiry times,
+    /// round robin; a key that no longer has any leaves the rotation.
+    pub fn expire_fields_some(&mut self, n: usize) -> usize {
+        let mut gone = 0;
+        for _ in 0..n.min(self.field_ttl_queue.len()) {
+            let Some(key) = self.field_ttl_queue.pop_front() else { break };
+            gone += self.expire_fields(&key);
+            if matches!(self.ks.get(&key).map(|e| &e.value), Some(Value::Hash(h)) if h.has_field_ttls()) {
+                self.field_ttl_queue.push_back(key);
+            } else {
+                self.field_ttl_keys.remove(&key);
+            }
+        }
+        gone
+    }
+
     /// A shared look at a key already looked up by this command (so expired already): for
     /// commands that read several keys at once (SINTER, ZUNION).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
         self.ks.get(key)
     }
 
+    /// A uniformly chosen shard's random entry, skipping empty shards.
     pub fn random_entry(&self) -> Option<&Entry> {
         if self.ks.is_empty() {
             return None;

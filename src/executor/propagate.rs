@@ -53,6 +53,17 @@ fn db32(db: usize) -> u32 {
     u32::try_from(db).expect("database index fits in u32")
 }
 
+/// The effect of an expiry: DEL of the key, or HDEL of the hash fields that expired.
+fn encode_expired(payload: &mut Vec<u8>, e: &crate::db::KeyEvent) {
+    if e.fields.is_empty() {
+        encode_effect(payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+    } else {
+        let mut argv: Vec<&[u8]> = vec![b"HDEL", e.key.as_bytes()];
+        argv.extend(e.fields.iter().map(Vec::as_slice));
+        encode_effect(payload, db32(e.db), &argv);
+    }
+}
+
 impl Server {
     /// Records the effects of the command that just ran; called before its key events are
     /// handed on.
@@ -69,7 +80,7 @@ impl Server {
         let mut wrote = false;
         for e in self.clock.events.borrow().iter() {
             if e.expired {
-                encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+                encode_expired(&mut self.effects.payload, e);
             } else {
                 wrote = true;
             }
@@ -98,7 +109,7 @@ impl Server {
             return;
         }
         for e in self.clock.events.borrow().iter().filter(|e| e.expired) {
-            encode_effect(&mut self.effects.payload, db32(e.db), &[b"DEL", e.key.as_bytes()]);
+            encode_expired(&mut self.effects.payload, e);
             self.effects.touched.push((e.db, self.pending.key_hash(e.key.as_bytes())));
         }
     }

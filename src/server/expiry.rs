@@ -32,6 +32,9 @@ pub enum Step {
     Idle,
 }
 
+/// Hashes with field expiry times visited per database per expiry pass.
+const FIELD_HASHES_PER_PASS: usize = 64;
+
 impl Server {
     /// The keys a slice deleted: logged as DELs (one record per slice), then handed on.
     fn finish_expiry_slice(&mut self) {
@@ -49,6 +52,12 @@ impl Server {
             return Step::Idle;
         }
         let ndb = self.dbs.len();
+        if cur.db == 0 && cur.shard == 0 {
+            // Hash fields with expiry times: a bounded round-robin step per pass.
+            for db in &mut self.dbs {
+                cur.pass_expired += db.expire_fields_some(FIELD_HASHES_PER_PASS);
+            }
+        }
         loop {
             if cur.db >= ndb {
                 let busy = cur.pass_sampled > 0 && cur.pass_expired * 10 >= cur.pass_sampled;

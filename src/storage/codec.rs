@@ -29,6 +29,8 @@ pub const TYPE_LIST: u8 = 1;
 pub const TYPE_SET: u8 = 2;
 pub const TYPE_HASH: u8 = 4;
 pub const TYPE_ZSET_2: u8 = 5;
+/// A hash with per-field expiry (Redis 7.4's RDB_TYPE_HASH_METADATA).
+pub const TYPE_HASH_METADATA: u8 = 24;
 
 /// The packed-encoding limits values are loaded with (Redis 7.0's defaults). A loaded hash
 /// is packed if it fits them, as Redis re-encodes on load.
@@ -101,6 +103,19 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value) {
         Value::Str(s) => {
             out.push(TYPE_STRING);
             put_str_value(out, s);
+        }
+        Value::Hash(h) if h.has_field_ttls() => {
+            // The smallest expiry, then per pair: 0 for none, or expiry - smallest + 1.
+            out.push(TYPE_HASH_METADATA);
+            let ttls: Vec<Option<i64>> = h.iter().map(|(f, _)| h.field_ttl(f)).collect();
+            let min = ttls.iter().flatten().copied().min().unwrap_or(0);
+            out.extend_from_slice(&min.to_le_bytes());
+            put_len(out, h.len() as u64);
+            for ((f, v), ttl) in h.iter().zip(&ttls) {
+                put_len(out, ttl.map_or(0, |t| (t - min) as u64 + 1));
+                put_string(out, f);
+                put_string(out, v);
+            }
         }
         Value::Hash(h) => {
             out.push(TYPE_HASH);
@@ -245,6 +260,7 @@ impl<'a> Reader<'a> {
                 }
             }
             TYPE_HASH => Ok(ValueRef::Owned(self.hash()?)),
+            TYPE_HASH_METADATA => Ok(ValueRef::Owned(self.hash_metadata()?)),
             TYPE_LIST => Ok(ValueRef::Owned(self.list()?)),
             TYPE_SET => Ok(ValueRef::Owned(self.set()?)),
             TYPE_ZSET_2 => Ok(ValueRef::Owned(self.zset()?)),
@@ -262,6 +278,25 @@ impl<'a> Reader<'a> {
         }
         let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(f, v)| (f.as_slice(), v.as_slice())).collect();
         let h = Hash::from_pairs(&refs, HASH_LIMITS_LOAD);
+        if h.len() != n || n == 0 {
+            return Err(format!("a hash of {n} pairs with duplicate fields, or empty"));
+        }
+        Ok(Value::Hash(h))
+    }
+
+    /// A hash with field expiry times (after its type byte).
+    fn hash_metadata(&mut self) -> DecodeResult<Value> {
+        let min = self.i64_le()?;
+        let n = self.bounded_len()?;
+        let mut h = Hash::default();
+        for _ in 0..n {
+            let ttl = self.length()?;
+            let (f, v) = (self.string()?, self.string()?);
+            if h.set(&f, &v, HASH_LIMITS_LOAD) && ttl != 0 {
+                let at = i64::try_from(ttl - 1).ok().and_then(|d| min.checked_add(d)).ok_or("a field expiry out of range")?;
+                h.set_field_ttl(&f, at);
+            }
+        }
         if h.len() != n || n == 0 {
             return Err(format!("a hash of {n} pairs with duplicate fields, or empty"));
         }
@@ -325,6 +360,7 @@ impl<'a> Reader<'a> {
                 StrOrInt::Bytes(b) => Str::from_bytes(&b),
             })),
             TYPE_HASH => self.hash(),
+            TYPE_HASH_METADATA => self.hash_metadata(),
             TYPE_LIST => self.list(),
             TYPE_SET => self.set(),
             TYPE_ZSET_2 => self.zset(),

@@ -31,6 +31,12 @@ impl HeapSize for () {
     }
 }
 
+impl HeapSize for i64 {
+    fn heap_size(&self) -> usize {
+        0
+    }
+}
+
 impl HeapSize for f64 {
     fn heap_size(&self) -> usize {
         0

@@ -1,6 +1,11 @@
 //! The hash type: field-value pairs, packed while small (`hash-max-listpack-entries` pairs,
 //! no field or value over `hash-max-listpack-value` bytes), a hash table beyond. As in
 //! Redis, a hash never goes back to packed while it lives (a reload repacks it).
+//!
+//! Fields given expiry times (HEXPIRE and its family, Redis 7.4) make a hash big: the table
+//! keeps each field's expiry beside it. Expired fields
+//! are removed by the commands' access path and the active expiry cycle, never by these
+//! methods, which see every field that is present.
 
 use super::dict::Dict;
 use super::pack::Pack;
@@ -12,7 +17,15 @@ pub enum Hash {
     /// field, value, field, value, ... in insertion order (Redis's listpack order).
     Packed(Pack),
     /// Boxed, so a hash is 16 bytes and lives inside a keyspace entry's value.
-    Table(Box<Table>),
+    Table(Box<Big>),
+}
+
+/// A big hash: its table, and the expiry of each field that has one (HEXPIRE).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Big {
+    pub table: Table,
+    /// Unix ms at which each field that has one expires.
+    pub ttl: Dict<i64>,
 }
 
 /// The packed encoding's limits (from the config, read at each write).
@@ -32,7 +45,7 @@ impl Hash {
     pub fn len(&self) -> usize {
         match self {
             Hash::Packed(p) => p.len() / 2,
-            Hash::Table(t) => t.len(),
+            Hash::Table(v) => v.table.len(),
         }
     }
 
@@ -57,7 +70,7 @@ impl Hash {
                 }
                 None
             }
-            Hash::Table(t) => t.get(field).map(|v| &**v),
+            Hash::Table(v) => v.table.get(field).map(|v| &**v),
         }
     }
 
@@ -89,7 +102,13 @@ impl Hash {
             self.convert_to_table();
         }
         match self {
-            Hash::Table(t) => t.upsert(field, value.into()).is_none(),
+            Hash::Table(v) => {
+                // A new value is a new field: it has no expiry (HSET drops the old one).
+                if !v.ttl.is_empty() {
+                    v.ttl.remove(field);
+                }
+                v.table.upsert(field, value.into()).is_none()
+            }
             Hash::Packed(_) => unreachable!("converted above"),
         }
     }
@@ -104,8 +123,59 @@ impl Hash {
                 }
                 None => false,
             },
-            Hash::Table(t) => t.remove(field).is_some(),
+            Hash::Table(v) => {
+                if !v.ttl.is_empty() {
+                    v.ttl.remove(field);
+                }
+                v.table.remove(field).is_some()
+            }
         }
+    }
+
+    /// Sets `field` to `value` keeping the field's expiry, if any (HINCRBY and friends).
+    pub fn set_keep_ttl(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
+        match self {
+            Hash::Table(v) => v.table.upsert(field, value.into()).is_none(),
+            _ => self.set(field, value, limits),
+        }
+    }
+
+    /// The expiry of `field` in Unix ms, if it has one.
+    pub fn field_ttl(&self, field: &[u8]) -> Option<i64> {
+        match self {
+            Hash::Table(v) => v.ttl.get(field).copied(),
+            _ => None,
+        }
+    }
+
+    /// Gives `field` (present) an expiry, making the hash volatile.
+    pub fn set_field_ttl(&mut self, field: &[u8], at_ms: i64) {
+        debug_assert!(self.contains(field));
+        self.convert_to_table();
+        if let Hash::Table(v) = self {
+            v.ttl.upsert(field, at_ms);
+        }
+    }
+
+    /// Removes `field`'s expiry; true if it had one.
+    pub fn persist_field(&mut self, field: &[u8]) -> bool {
+        match self {
+            Hash::Table(v) => v.ttl.remove(field).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Fields whose expiry is at or before `now_ms`.
+    pub fn expired_fields(&self, now_ms: i64) -> Vec<Vec<u8>> {
+        match self {
+            Hash::Table(v) => v.ttl.iter().filter(|(_, &at)| at <= now_ms).map(|(f, _)| f.to_vec()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether any field has an expiry.
+    pub fn has_field_ttls(&self) -> bool {
+        matches!(self, Hash::Table(v) if !v.ttl.is_empty())
     }
 
     fn convert_to_table(&mut self) {
@@ -115,7 +185,7 @@ impl Hash {
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
                 t.insert_new(f.into(), v.into());
             }
-            *self = Hash::Table(Box::new(t));
+            *self = Hash::Table(Box::new(Big { table: t, ttl: Dict::default() }));
         }
     }
 
@@ -137,7 +207,7 @@ impl Hash {
                 let mut it = p.iter();
                 Box::new(std::iter::from_fn(move || Some((it.next()?, it.next()?))))
             }
-            Hash::Table(t) => Box::new(t.iter().map(|(f, v)| (f, &**v))),
+            Hash::Table(v) => Box::new(v.table.iter().map(|(f, v)| (f, &**v))),
         }
     }
 
@@ -145,8 +215,8 @@ impl Hash {
     pub fn at(&self, i: usize) -> (&[u8], &[u8]) {
         match self {
             Hash::Packed(p) => (p.get(2 * i).expect("in range"), p.get(2 * i + 1).expect("pairs")),
-            Hash::Table(t) => {
-                let (f, v) = t.at(i);
+            Hash::Table(v) => {
+                let (f, v) = v.table.at(i);
                 (f, v)
             }
         }
@@ -156,7 +226,7 @@ impl Hash {
     pub fn table(&self) -> Option<&Table> {
         match self {
             Hash::Packed(_) => None,
-            Hash::Table(t) => Some(t),
+            Hash::Table(v) => Some(&v.table),
         }
     }
 
@@ -171,7 +241,7 @@ impl Hash {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Hash::Packed(p) => p.bytes() + std::mem::size_of::<Hash>(),
-            Hash::Table(t) => t.heap_bytes() + std::mem::size_of::<Hash>(),
+            Hash::Table(v) => v.table.heap_bytes() + v.ttl.heap_bytes() + std::mem::size_of::<Big>(),
         }
     }
 }

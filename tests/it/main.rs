@@ -14,6 +14,7 @@ mod config_file;
 mod crash_property;
 mod durability;
 mod fuzz_corpus;
+mod hash_ttl;
 mod hashes;
 mod keyspace;
 mod lazyfree;

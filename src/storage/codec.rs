@@ -31,6 +31,12 @@ pub const TYPE_HASH: u8 = 4;
 pub const TYPE_ZSET_2: u8 = 5;
 /// A hash with per-field expiry (Redis 7.4's RDB_TYPE_HASH_METADATA).
 pub const TYPE_HASH_METADATA: u8 = 24;
+/// Redis's compact encodings, read (never written) so Redis 7.0's DUMP payloads restore: a
+/// set of integers as an intset, a hash and a sorted set as one listpack, a list as nodes.
+pub const TYPE_SET_INTSET: u8 = 11;
+pub const TYPE_HASH_LISTPACK: u8 = 16;
+pub const TYPE_ZSET_LISTPACK: u8 = 17;
+pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
 
 /// The packed-encoding limits values are loaded with (Redis 7.0's defaults). A loaded hash
 /// is packed if it fits them, as Redis re-encodes on load.
@@ -261,6 +267,9 @@ impl<'a> Reader<'a> {
             }
             TYPE_HASH => Ok(ValueRef::Owned(self.hash()?)),
             TYPE_HASH_METADATA => Ok(ValueRef::Owned(self.hash_metadata()?)),
+            t @ (TYPE_SET_INTSET | TYPE_HASH_LISTPACK | TYPE_ZSET_LISTPACK | TYPE_LIST_QUICKLIST_2) => {
+                Ok(ValueRef::Owned(self.compact(t)?))
+            }
             TYPE_LIST => Ok(ValueRef::Owned(self.list()?)),
             TYPE_SET => Ok(ValueRef::Owned(self.set()?)),
             TYPE_ZSET_2 => Ok(ValueRef::Owned(self.zset()?)),
@@ -301,6 +310,69 @@ impl<'a> Reader<'a> {
             return Err(format!("a hash of {n} pairs with duplicate fields, or empty"));
         }
         Ok(Value::Hash(h))
+    }
+
+    /// One of Redis's compact encodings (after its type byte), re-encoded as Keel's.
+    fn compact(&mut self, t: u8) -> DecodeResult<Value> {
+        match t {
+            TYPE_SET_INTSET => {
+                let ints = super::listpack::intset(&self.string()?)?;
+                let s =
+                    Set::from_members(ints.iter().map(|n| int_text(*n)).collect::<Vec<_>>().iter().map(Vec::as_slice), INTSET_ENTRIES_LOAD);
+                if s.len() != ints.len() || ints.is_empty() {
+                    return Err("an intset with duplicates, or empty".into());
+                }
+                Ok(Value::Set(Box::new(s)))
+            }
+            TYPE_HASH_LISTPACK => {
+                let items = super::listpack::entries(&self.string()?)?;
+                if items.len() % 2 != 0 {
+                    return Err("a hash listpack of an odd length".into());
+                }
+                let pairs: Vec<(&[u8], &[u8])> = items.chunks_exact(2).map(|p| (p[0].as_slice(), p[1].as_slice())).collect();
+                let h = Hash::from_pairs(&pairs, HASH_LIMITS_LOAD);
+                if h.len() != pairs.len() || pairs.is_empty() {
+                    return Err("a hash listpack with duplicate fields, or empty".into());
+                }
+                Ok(Value::Hash(h))
+            }
+            TYPE_ZSET_LISTPACK => {
+                let items = super::listpack::entries(&self.string()?)?;
+                if items.len() % 2 != 0 || items.is_empty() {
+                    return Err("a sorted-set listpack of an odd length, or empty".into());
+                }
+                let longest = items.chunks_exact(2).map(|p| p[0].len()).max().unwrap_or(0);
+                let mut z = ZSet::with_hint(items.len() / 2, longest, ZSET_LIMITS_LOAD);
+                for p in items.chunks_exact(2) {
+                    let sc = crate::util::num::parse_f64(&p[1]).ok_or("a sorted-set listpack score that is not a number")?;
+                    z.set(&p[0], sc, ZSET_LIMITS_LOAD);
+                }
+                if z.len() != items.len() / 2 {
+                    return Err("a sorted-set listpack with duplicate members".into());
+                }
+                Ok(Value::ZSet(Box::new(z)))
+            }
+            _ => {
+                // Quicklist 2: nodes, each a container kind (1 plain element, 2 a listpack).
+                let nodes = self.bounded_len()?;
+                let mut l = List::new();
+                for _ in 0..nodes {
+                    match self.length()? {
+                        1 => l.push(crate::types::list::End::Tail, &self.string()?),
+                        2 => {
+                            for e in super::listpack::entries(&self.string()?)? {
+                                l.push(crate::types::list::End::Tail, &e);
+                            }
+                        }
+                        k => return Err(format!("unknown quicklist node kind {k}")),
+                    }
+                }
+                if l.is_empty() {
+                    return Err("an empty list".into());
+                }
+                Ok(Value::List(Box::new(l)))
+            }
+        }
     }
 
     fn list(&mut self) -> DecodeResult<Value> {
@@ -361,12 +433,19 @@ impl<'a> Reader<'a> {
             })),
             TYPE_HASH => self.hash(),
             TYPE_HASH_METADATA => self.hash_metadata(),
+            t @ (TYPE_SET_INTSET | TYPE_HASH_LISTPACK | TYPE_ZSET_LISTPACK | TYPE_LIST_QUICKLIST_2) => self.compact(t),
             TYPE_LIST => self.list(),
             TYPE_SET => self.set(),
             TYPE_ZSET_2 => self.zset(),
             t => Err(format!("unknown value type {t} at byte {at}")),
         }
     }
+}
+
+fn int_text(n: i64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(20);
+    crate::util::num::fmt_i64(n, &mut v);
+    v
 }
 
 enum StrOrInt {

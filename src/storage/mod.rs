@@ -9,6 +9,7 @@ pub mod codec;
 pub mod compactor;
 pub mod fuzz;
 pub mod io;
+pub mod listpack;
 pub mod log_reader;
 pub mod log_writer;
 pub mod record;

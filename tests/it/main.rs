@@ -12,6 +12,7 @@ mod common;
 mod compat;
 mod config_file;
 mod crash_property;
+mod dump_interop;
 mod durability;
 mod fuzz_corpus;
 mod hash_ttl;

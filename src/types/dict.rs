@@ -11,8 +11,12 @@
 
 use hashbrown::HashTable;
 
+use crate::db::value::{Bytes22, INLINE_BYTES_MAX};
+
 pub struct Dict<V> {
-    entries: Vec<(Box<[u8]>, V)>,
+    /// Keys of up to 22 bytes are stored in the entry itself: a lookup then touches the
+    /// table and one entry, not a third allocation, and a short key costs no heap block.
+    entries: Vec<(Bytes22, V)>,
     table: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
     /// Heap bytes of the keys and values, kept as entries come and go so memory figures
@@ -49,8 +53,13 @@ impl HeapSize for Box<[u8]> {
     }
 }
 
+/// Heap bytes a key takes: none when it fits in the entry.
 fn key_size(k: &[u8]) -> usize {
-    k.len().next_multiple_of(8)
+    if k.len() <= INLINE_BYTES_MAX {
+        0
+    } else {
+        k.len().next_multiple_of(8)
+    }
 }
 
 impl<V: Clone> Clone for Dict<V> {
@@ -99,7 +108,7 @@ impl<V: HeapSize> Dict<V> {
     /// Position of `key` among the entries.
     pub fn position(&self, key: &[u8]) -> Option<usize> {
         let entries = &self.entries;
-        self.table.find(self.hash(key), |&i| &*entries[i as usize].0 == key).map(|&i| i as usize)
+        self.table.find(self.hash(key), |&i| entries[i as usize].0.as_bytes() == key).map(|&i| i as usize)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
@@ -126,15 +135,15 @@ impl<V: HeapSize> Dict<V> {
         let (entries, hasher) = (&self.entries, &self.hasher);
         match self.table.entry(
             h,
-            |&j| &*entries[j as usize].0 == key,
-            |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0),
+            |&j| entries[j as usize].0.as_bytes() == key,
+            |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()),
         ) {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(i);
                 let value = value();
                 self.payload += key_size(key) + value.heap_size();
-                self.entries.push((key.into(), value));
+                self.entries.push((Bytes22::new(key), value));
                 true
             }
         }
@@ -147,8 +156,8 @@ impl<V: HeapSize> Dict<V> {
         let (entries, hasher) = (&self.entries, &self.hasher);
         match self.table.entry(
             h,
-            |&j| &*entries[j as usize].0 == key,
-            |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0),
+            |&j| entries[j as usize].0.as_bytes() == key,
+            |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()),
         ) {
             hashbrown::hash_table::Entry::Occupied(o) => {
                 let at = *o.get() as usize;
@@ -160,7 +169,7 @@ impl<V: HeapSize> Dict<V> {
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(i);
                 self.payload += key_size(key) + value.heap_size();
-                self.entries.push((key.into(), value));
+                self.entries.push((Bytes22::new(key), value));
                 None
             }
         }
@@ -181,9 +190,9 @@ impl<V: HeapSize> Dict<V> {
         let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
         let h = self.hash(&key);
         let (entries, hasher) = (&self.entries, &self.hasher);
-        self.table.insert_unique(h, i, |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0));
+        self.table.insert_unique(h, i, |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()));
         self.payload += key_size(&key) + value.heap_size();
-        self.entries.push((key, value));
+        self.entries.push((Bytes22::new(&key), value));
     }
 
     /// Removes `key`; its value if it was there.
@@ -194,7 +203,7 @@ impl<V: HeapSize> Dict<V> {
 
     /// Removes the entry at position `i`; the last entry takes its position.
     pub fn remove_at(&mut self, i: usize) -> (Box<[u8]>, V) {
-        let h = self.hash(&self.entries[i].0);
+        let h = self.hash(self.entries[i].0.as_bytes());
         match self.table.find_entry(h, |&j| j as usize == i) {
             Ok(e) => {
                 e.remove();
@@ -203,16 +212,17 @@ impl<V: HeapSize> Dict<V> {
         }
         let last = self.entries.len() - 1;
         if i != last {
-            let h = self.hash(&self.entries[last].0);
+            let h = self.hash(self.entries[last].0.as_bytes());
             let slot = self.table.find_mut(h, |&j| j as usize == last).expect("the last entry is in the table");
             *slot = i as u32;
         }
-        let removed = self.entries.swap_remove(i);
+        let (key, value) = self.entries.swap_remove(i);
+        let removed = (Box::<[u8]>::from(key.as_bytes()), value);
         self.payload -= key_size(&removed.0) + removed.1.heap_size();
         if self.entries.capacity() > 64 && self.entries.len() < self.entries.capacity() / 4 {
             self.entries.shrink_to(self.entries.len() * 2);
             let (entries, hasher) = (&self.entries, &self.hasher);
-            self.table.shrink_to(entries.len() * 2, |&j| std::hash::BuildHasher::hash_one(hasher, &*entries[j as usize].0));
+            self.table.shrink_to(entries.len() * 2, |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()));
         }
         removed
     }
@@ -220,11 +230,11 @@ impl<V: HeapSize> Dict<V> {
     /// The entry at position `i` (0..len): a random entry is one at a random position.
     pub fn at(&self, i: usize) -> (&[u8], &V) {
         let (k, v) = &self.entries[i];
-        (k, v)
+        (k.as_bytes(), v)
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&[u8], &V)> + ExactSizeIterator + '_ {
-        self.entries.iter().map(|(k, v)| (&**k, v))
+        self.entries.iter().map(|(k, v)| (k.as_bytes(), v))
     }
 
     /// One step of a SCAN: calls `f` on up to `count` entries below cursor position `cursor`
@@ -234,14 +244,14 @@ impl<V: HeapSize> Dict<V> {
         let bottom = top.saturating_sub(count.max(1));
         for i in (bottom..top).rev() {
             let (k, v) = &self.entries[i];
-            f(k, v);
+            f(k.as_bytes(), v);
         }
         bottom as u64
     }
 
     /// Heap bytes, approximately as the allocator sees them; O(1).
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<(Box<[u8]>, V)>()
+        self.entries.capacity() * std::mem::size_of::<(Bytes22, V)>()
             + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
             + self.payload
     }

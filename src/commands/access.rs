@@ -138,3 +138,17 @@ pub fn random_positions(len: usize, count: Option<i64>, rng: &crate::db::DbConte
     pos.truncate(n);
     pos
 }
+
+/// What SSCAN, HSCAN and ZSCAN share before they walk: the cursor (parsed first), the key's
+/// type, then COUNT and MATCH, in Redis's order. None when the key is missing: the empty
+/// page has been replied.
+pub fn scan_start<'a, T: Typed>(ctx: &mut super::Ctx<'a>) -> Result<Option<(u64, usize, Option<&'a [u8]>)>, CmdError> {
+    let key = ctx.arg(1);
+    let cursor = super::keys::parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
+    if !exists::<T>(ctx.db(), key)? {
+        super::keys::scan_reply::<&[u8]>(ctx, 0, &[]);
+        return Ok(None);
+    }
+    let (count, pat) = super::keys::scan_options(ctx, 3)?;
+    Ok(Some((cursor, count, pat)))
+}

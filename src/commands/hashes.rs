@@ -3,7 +3,7 @@
 //! A hash left empty is deleted, as in Redis.
 
 use super::access;
-use super::keys::{parse_cursor, scan_options, scan_reply};
+use super::keys::scan_reply;
 use super::spec::{acl, flags, kflags, CommandSpec, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::{Db, Value};
@@ -243,13 +243,8 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let cursor = parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
     ctx.db().expire_fields(key);
-    if !access::exists::<Hash>(ctx.db(), key)? {
-        scan_reply::<&[u8]>(ctx, 0, &[]);
-        return Ok(());
-    }
-    let (count, pat) = scan_options(ctx, 3)?;
+    let Some((cursor, count, pat)) = access::scan_start::<Hash>(ctx)? else { return Ok(()) };
     let db = ctx.db_index();
     let Some(h) = read(&mut ctx.srv.dbs[db], key)? else { unreachable!("checked") };
     let mut found: Vec<Vec<u8>> = Vec::new();

@@ -3,7 +3,7 @@
 //! result deletes its destination, as in Redis.
 
 use super::access;
-use super::keys::{parse_cursor, scan_options, scan_reply};
+use super::keys::scan_reply;
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::{Db, SetTtl, Value};
@@ -332,12 +332,7 @@ fn sintercard(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn sscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let cursor = parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
-    if !is_set(ctx.db(), key)? {
-        scan_reply::<&[u8]>(ctx, 0, &[]);
-        return Ok(());
-    }
-    let (count, pat) = scan_options(ctx, 3)?;
+    let Some((cursor, count, pat)) = access::scan_start::<Set>(ctx)? else { return Ok(()) };
     let db = ctx.db_index();
     let Some(s) = read(&mut ctx.srv.dbs[db], key)? else { unreachable!("checked") };
     let mut found: Vec<Vec<u8>> = Vec::new();

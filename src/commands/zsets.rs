@@ -9,7 +9,7 @@
 
 use super::access;
 use super::block;
-use super::keys::{parse_cursor, scan_options, scan_reply};
+use super::keys::scan_reply;
 use super::spec::{acl, flags, kflags, BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{err, CmdError, CmdResult, Ctx};
 use crate::db::{Db, SetTtl, Value};
@@ -703,12 +703,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1);
-    let cursor = parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
-    if !is_zset(ctx.db(), key)? {
-        scan_reply::<&[u8]>(ctx, 0, &[]);
-        return Ok(());
-    }
-    let (count, pat) = scan_options(ctx, 3)?;
+    let Some((cursor, count, pat)) = access::scan_start::<ZSet>(ctx)? else { return Ok(()) };
     let db = ctx.db_index();
     let Some(z) = read(&mut ctx.srv.dbs[db], key)? else { unreachable!("checked") };
     let mut found: Vec<Vec<u8>> = Vec::new();

@@ -139,10 +139,13 @@ pub fn random_positions(len: usize, count: Option<i64>, rng: &crate::db::DbConte
     pos
 }
 
+/// A SCAN-family page to produce: cursor, COUNT and MATCH pattern.
+pub type ScanStart<'a> = (u64, usize, Option<&'a [u8]>);
+
 /// What SSCAN, HSCAN and ZSCAN share before they walk: the cursor (parsed first), the key's
 /// type, then COUNT and MATCH, in Redis's order. None when the key is missing: the empty
 /// page has been replied.
-pub fn scan_start<'a, T: Typed>(ctx: &mut super::Ctx<'a>) -> Result<Option<(u64, usize, Option<&'a [u8]>)>, CmdError> {
+pub fn scan_start<'a, T: Typed>(ctx: &mut super::Ctx<'a>) -> Result<Option<ScanStart<'a>>, CmdError> {
     let key = ctx.arg(1);
     let cursor = super::keys::parse_cursor(ctx.arg(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
     if !exists::<T>(ctx.db(), key)? {

@@ -2,8 +2,9 @@
 //! vector (removal swaps the last one into the hole), and the table holds only their
 //! positions. That gives what Redis's dict gives the big encodings of sets, hashes and
 //! sorted sets — O(1) lookup, a uniformly random entry (SPOP, SRANDMEMBER, HRANDFIELD) and
-//! a SCAN cursor that survives changes — in about 16 bytes plus the key per entry, against
-//! Redis's 24-byte dictEntry, bucket pointer and sds header.
+//! a SCAN cursor that survives changes — in a 24-byte key slot (a key of up to 22 bytes
+//! inside it, a longer one in its own allocation) plus the value and about 5 bytes of table
+//! per entry, against Redis's dictEntry, bucket pointer and separately allocated sds key.
 //!
 //! Scanning walks positions from the end down. A removal moves the last entry (already
 //! visited, or not yet reached only if it is below the cursor) to a lower position, so an

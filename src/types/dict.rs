@@ -120,60 +120,43 @@ impl<V: HeapSize> Dict<V> {
         self.position(key).is_some()
     }
 
-    /// Sets `key` to `value`; the old value if it was there.
-    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
-        if let Some(i) = self.position(key) {
-            return Some(std::mem::replace(&mut self.entries[i].1, value));
+    /// The position of `key`, adding it with `make()` if absent (one hash, one probe), and
+    /// whether it was added.
+    fn slot(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (usize, bool) {
+        let h = self.hash(key);
+        let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        match self.table.entry(
+            h,
+            |&j| entries[j as usize].0.as_bytes() == key,
+            |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => (*o.get() as usize, false),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+                let value = make();
+                self.payload += key_size(key) + value.heap_size();
+                self.entries.push((Bytes22::new(key), value));
+                (i as usize, true)
+            }
         }
-        self.insert_new(key.into(), value);
-        None
     }
 
-    /// Adds `key` with `value` unless present (one hash, one probe); true if added.
+    /// Adds `key` with `value` unless present; true if added.
     pub fn insert_if_absent(&mut self, key: &[u8], value: impl FnOnce() -> V) -> bool {
-        let h = self.hash(key);
-        let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
-        let (entries, hasher) = (&self.entries, &self.hasher);
-        match self.table.entry(
-            h,
-            |&j| entries[j as usize].0.as_bytes() == key,
-            |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()),
-        ) {
-            hashbrown::hash_table::Entry::Occupied(_) => false,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(i);
-                let value = value();
-                self.payload += key_size(key) + value.heap_size();
-                self.entries.push((Bytes22::new(key), value));
-                true
-            }
-        }
+        self.slot(key, value).1
     }
 
-    /// Sets `key` to `value` (one hash, one probe); the old value if it was there.
+    /// Sets `key` to `value`; the old value if it was there.
     pub fn upsert(&mut self, key: &[u8], value: V) -> Option<V> {
-        let h = self.hash(key);
-        let i = u32::try_from(self.entries.len()).expect("a collection of 4G entries");
-        let (entries, hasher) = (&self.entries, &self.hasher);
-        match self.table.entry(
-            h,
-            |&j| entries[j as usize].0.as_bytes() == key,
-            |&j| std::hash::BuildHasher::hash_one(hasher, entries[j as usize].0.as_bytes()),
-        ) {
-            hashbrown::hash_table::Entry::Occupied(o) => {
-                let at = *o.get() as usize;
-                self.payload += value.heap_size();
-                let old = std::mem::replace(&mut self.entries[at].1, value);
-                self.payload -= old.heap_size();
-                Some(old)
-            }
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(i);
-                self.payload += key_size(key) + value.heap_size();
-                self.entries.push((Bytes22::new(key), value));
-                None
-            }
-        }
+        let mut value = Some(value);
+        let (at, added) = self.slot(key, || value.take().expect("taken once"));
+        let value = value?;
+        debug_assert!(!added);
+        self.payload += value.heap_size();
+        let old = std::mem::replace(&mut self.entries[at].1, value);
+        self.payload -= old.heap_size();
+        Some(old)
     }
 
     /// The value at position `i`, to change in place (values without heap bytes only, so
@@ -276,7 +259,7 @@ mod tests {
             if x % 3 == 0 {
                 assert_eq!(d.remove(&key).map(|e| e.1), model.remove(&key), "step {step}");
             } else {
-                assert_eq!(d.insert(&key, ()), model.insert(key, ()), "step {step}");
+                assert_eq!(d.upsert(&key, ()), model.insert(key, ()), "step {step}");
             }
             assert_eq!(d.len(), model.len());
         }
@@ -299,7 +282,7 @@ mod tests {
             if !victim.ends_with(b"7") {
                 d.remove(&victim);
             }
-            d.insert(format!("new{round}").as_bytes(), ());
+            d.upsert(format!("new{round}").as_bytes(), ());
             if cursor == 0 {
                 break;
             }

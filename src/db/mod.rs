@@ -9,6 +9,7 @@
 //! they really change the key (a failed INCR must not look like a write to WATCH).
 
 pub mod capture;
+mod entry_key;
 pub mod keyspace;
 pub mod lru;
 pub mod value;

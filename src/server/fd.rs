@@ -3,7 +3,8 @@
 //! `AsyncFd::register` is `unsafe` because tokio cannot check that the descriptor stays open
 //! while registered. Here the `AsyncFd` owns the socket, and the socket owns its descriptor,
 //! so the descriptor lives exactly as long as the registration: the one condition holds by
-//! construction. This is the only `unsafe` in the server.
+//! construction. `util::sys` (libc calls) and `db::entry_key` (a thin key pointer) are the only
+//! other modules with `unsafe`.
 #![allow(unsafe_code)]
 
 use std::net::{TcpListener, TcpStream};

@@ -93,7 +93,7 @@ pub fn collections(a: &Args, keel: &str, keel_args: &[String], redis_args: &[Str
     println!("| command | pipeline | keel ops/s | redis ops/s | ratio keel/redis | ratio range | keel p99 ms | redis p99 ms | keel CPU µs/op | redis CPU µs/op |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &p in &a.pipelines {
-        for (name, cmd) in ROWS {
+        for (name, cmd) in ROWS.iter().filter(|(name, _)| a.rows.is_empty() || a.rows.iter().any(|r| r.eq_ignore_ascii_case(name))) {
             let n = a.requests * u64::from(p.clamp(1, 8));
             let (mut k, mut r) = (Vec::new(), Vec::new());
             for round in 0..a.rounds {

@@ -39,6 +39,10 @@ struct Args {
     /// Commands to benchmark (redis-benchmark -t names).
     #[arg(long, value_delimiter = ',', default_value = "set,get,incr,mset")]
     tests: Vec<String>,
+    /// Rows of the collections scenario to run (names as printed, e.g. "SADD,ZRANGE 0 9";
+    /// empty: all).
+    #[arg(long, value_delimiter = ',')]
+    rows: Vec<String>,
     /// Pipeline depths.
     #[arg(long, value_delimiter = ',', default_value = "1,16")]
     pipelines: Vec<u32>,

@@ -47,8 +47,9 @@ pub fn shard_of(hash: u64) -> usize {
 struct Shard {
     table: HashTable<Box<Entry>>,
     volatile: usize,
-    /// Bumped by every insert of a new key and every removal: while it stays the same, the
-    /// table's iteration order does too (the snapshot walk resumes by position).
+    /// Bumped by every insert (a replacement too: see `insert`) and every removal: while it
+    /// stays the same, the table's iteration order does too (the snapshot walk resumes by
+    /// position).
     layout: u64,
 }
 
@@ -119,11 +120,13 @@ impl Keyspace {
         let hasher = &self.hasher;
         let shard = &mut self.shards[s];
         let new_volatile = entry.expire_at_ms().is_some();
+        // `entry` makes room for one more before it looks (hashbrown reserves first), so even
+        // a replacement may grow the table or rehash it in place: the order changes either way.
+        shard.layout += 1;
         let old = match shard.table.entry(h, |e| e.key() == entry.key(), |e| hasher.hash(e.key())) {
             hashbrown::hash_table::Entry::Occupied(mut o) => Some(std::mem::replace(o.get_mut(), entry)),
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(entry);
-                shard.layout += 1;
                 None
             }
         };
@@ -269,6 +272,33 @@ mod tests {
 
     fn entry(k: &str) -> Box<Entry> {
         Box::new(Entry::new(k.as_bytes(), Value::Str(Str::from_bytes(b"v")), 0))
+    }
+
+    /// hashbrown's `entry` reserves room before it looks, so replacing a key of a full table
+    /// regrows it: the snapshot walk, which resumes a shard by position, must see the layout
+    /// change (a capture once lost keys this way).
+    #[test]
+    fn a_replacement_that_regrows_the_table_changes_the_layout() {
+        let mut ks = Keyspace::new(KeyHasher::new(11));
+        let mut i = 0;
+        loop {
+            let k = format!("k{i}");
+            i += 1;
+            if shard_of(ks.hash(k.as_bytes())) != 0 {
+                continue;
+            }
+            ks.insert(entry(&k));
+            let t = &ks.shards[0].table;
+            if t.len() > 8 && t.len() == t.capacity() {
+                break;
+            }
+        }
+        let order = |ks: &Keyspace| ks.shard_iter(0).map(|e| e.key().to_vec()).collect::<Vec<_>>();
+        let (before, layout) = (order(&ks), ks.shard_layout(0));
+        let k = String::from_utf8(before[0].clone()).unwrap();
+        assert!(ks.insert(entry(&k)).is_some());
+        assert_ne!(order(&ks), before, "the replacement regrew the table");
+        assert_ne!(ks.shard_layout(0), layout);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod crashsim;
 pub mod db;
 pub mod executor;
 pub mod limits;
+pub mod ops;
 pub mod protocol;
 pub mod server;
 pub mod storage;

@@ -58,6 +58,7 @@ pub fn open_reporting(srv: &mut Server, fs: Arc<dyn Fs>, shared: &SharedProgress
         load_truncated: srv.config.aof_load_truncated,
         from_offset: base.map_or(0, |h| h.log_offset),
         log_id: base.map(|h| h.log_id),
+        dry_run: false,
     };
     let recovered = replay_log(srv, fs.as_ref(), &dir, &opts, shared).map_err(|e| match &damaged {
         Some(d) => format!("{e} ({d})"),

@@ -67,7 +67,7 @@ fn recovered_offsets(fs: &SimFs) -> (Vec<u64>, crate::storage::recovery::Recover
     let r = recover(
         fs,
         Path::new(DIR),
-        &Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None },
+        &Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None, dry_run: false },
         &mut |rec| {
             seen.push(rec.offset);
             Ok(())

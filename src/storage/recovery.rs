@@ -26,6 +26,19 @@ pub struct Options {
     pub from_offset: u64,
     /// The snapshot's log id: every segment read must carry it.
     pub log_id: Option<u64>,
+    /// Change nothing on disk: the repairs an unsynced tail needs are only listed in
+    /// `Recovered::repairs` (aof-inspect, aof-repair's plan; the files may be a live server's).
+    pub dry_run: bool,
+}
+
+/// A change recovery makes to the log (or, dry, would make): always the removal of an end
+/// that no record proves durable (cases B and E).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// Cut the segment at byte `pos` (log offset `offset`), dropping `bytes` written bytes.
+    Truncate { path: PathBuf, pos: u64, offset: u64, bytes: u64 },
+    /// Remove the whole segment, which holds `bytes` written bytes.
+    Remove { path: PathBuf, bytes: u64 },
 }
 
 /// A segment that recovery kept, and where its records end.
@@ -47,6 +60,8 @@ pub struct Recovered {
     pub records: u64,
     /// Bytes of unsynced tail removed (case B), or of a half-created last segment (case E).
     pub truncated_bytes: u64,
+    /// What was removed, in order (with `dry_run`: what would be).
+    pub repairs: Vec<Repair>,
 }
 
 /// Why the log cannot be opened as it is.
@@ -67,7 +82,7 @@ impl fmt::Display for RecoveryError {
         write!(f, ": {} (case {} in docs/recovery.md).", self.reason, self.case)?;
         if self.case != 'I' {
             let dir = self.file.parent().map_or_else(String::new, |d| d.display().to_string());
-            write!(f, " Make a backup of {dir}, then inspect it with `aof-inspect {dir}` and fix it with `aof-repair {dir}`.")?;
+            write!(f, " Make a backup of {dir}, then inspect it with `aof-inspect verify {dir}` and fix it with `aof-repair {dir}`.")?;
         }
         Ok(())
     }
@@ -140,8 +155,11 @@ pub fn recover(
                     return Err(refuse('F', &path, Some(base), why));
                 }
                 drop(file);
-                fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
+                if !opts.dry_run {
+                    fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
+                }
                 out.truncated_bytes += written_len(&bytes);
+                out.repairs.push(Repair::Remove { path: path.clone(), bytes: written_len(&bytes) });
                 // A snapshot taken just as the previous segment filled sits at this base (if
                 // that segment really ended there).
                 from_seen |= base == from && (i == 0 || out.end_offset == base);
@@ -227,10 +245,14 @@ pub fn recover(
                 if !opts.load_truncated {
                     return Err(refuse('B', &path, Some(offset), format!("{reason} at the end of the log, and aof-load-truncated is no")));
                 }
-                let file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
-                file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
+                if !opts.dry_run {
+                    let file = fs.open(&path, true).map_err(|e| io_err(&path, e))?;
+                    file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
+                }
                 // Count what was written there, not the preallocated zeros after it.
-                out.truncated_bytes += written_len(&bytes).saturating_sub(pos);
+                let cut = written_len(&bytes).saturating_sub(pos);
+                out.truncated_bytes += cut;
+                out.repairs.push(Repair::Truncate { path: path.clone(), pos, offset, bytes: cut });
                 pos
             }
         };
@@ -246,10 +268,16 @@ pub fn recover(
                 let f = fs.open(&p, false).map_err(|e| io_err(&p, e))?;
                 read_into(f.as_ref(), &mut bytes).map_err(|e| io_err(&p, e))?;
                 drop(f);
-                out.truncated_bytes += written_len(&bytes).saturating_sub(SEGMENT_HEADER_BYTES as u64);
-                fs.remove(&p).map_err(|e| io_err(&p, e))?;
+                let cut = written_len(&bytes).saturating_sub(SEGMENT_HEADER_BYTES as u64);
+                out.truncated_bytes += cut;
+                out.repairs.push(Repair::Remove { path: p.clone(), bytes: cut });
+                if !opts.dry_run {
+                    fs.remove(&p).map_err(|e| io_err(&p, e))?;
+                }
             }
-            fs.sync_dir(dir).map_err(|e| io_err(dir, e))?;
+            if !opts.dry_run {
+                fs.sync_dir(dir).map_err(|e| io_err(dir, e))?;
+            }
         }
         out.end_offset = offset_at(base, end_pos);
         from_seen |= out.end_offset == from;
@@ -350,7 +378,7 @@ mod tests {
     use crate::storage::sim::SimFs;
 
     const ID: u64 = 7;
-    const OPTS: Options = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None };
+    const OPTS: Options = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None, dry_run: false };
 
     /// Writes segments of `per` records each; every record claims durability up to itself
     /// minus `lag`. Returns the (path, pos, offset) of every record.
@@ -414,10 +442,17 @@ mod tests {
         f.set_len(pos + 10).unwrap();
         // Counted up to the last non-zero byte: zeros after it look like preallocated space.
         let torn = fs.contents(&path).unwrap()[pos as usize..].iter().rposition(|&b| b != 0).unwrap() as u64 + 1;
+        // Dry: the same verdict and plan, and not a byte changed.
+        let before = fs.contents(&path).unwrap();
+        let dry = recover(&fs, dir, &Options { dry_run: true, ..OPTS }, &mut |_| Ok(())).unwrap();
+        assert_eq!(fs.contents(&path).unwrap(), before);
+        let offset = at.last().unwrap().2;
+        assert_eq!(dry.repairs, vec![Repair::Truncate { path: path.clone(), pos, offset, bytes: torn }]);
         let (r, seen) = run(&fs, dir);
         let r = r.unwrap();
         assert_eq!(seen.len(), 5);
         assert_eq!(r.truncated_bytes, torn);
+        assert_eq!(r.repairs, dry.repairs);
         assert!(torn > 4, "the torn header's length and CRC are counted");
         assert_eq!(fs.contents(&path).unwrap().len() as u64, pos, "tail cut at the bad record");
         assert!(len > pos + 10);
@@ -625,7 +660,7 @@ mod every_byte {
             ends.push(seg.len());
         }
         let first = ends[ends.len() - 65];
-        let opts = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None };
+        let opts = Options { payload_max_bytes: 1 << 20, load_truncated: true, from_offset: 0, log_id: None, dry_run: false };
         let dir = Path::new("/x/log");
         for cut in first..=seg.len() {
             let whole = ends.iter().filter(|&&e| e <= cut).count() as u64;

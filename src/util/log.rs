@@ -62,6 +62,14 @@ pub fn format_time(ms: i64) -> String {
     format!("{d} {} {y} {:02}:{:02}:{:02}.{:03}", MONTHS[(m - 1) as usize], s / 3600, s / 60 % 60, s % 60, ms.rem_euclid(1000))
 }
 
+/// `2026-11-25T21:38:40.123Z` (RFC 3339, UTC) for a Unix time in milliseconds.
+pub fn format_rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s / 60 % 60, s % 60, ms.rem_euclid(1000))
+}
+
 pub fn write(l: Level, msg: &str) {
     if !enabled(l) {
         return;

@@ -225,7 +225,13 @@ fn every_write_replays_to_the_same_state_under_another_clock() {
         // Replay by hand with the clock an hour ahead of every record's own time.
         let mut fresh = Server::new(Config::default());
         let replay_slot = fresh.connect("replay".into(), String::new(), -1);
-        let opts = keel::storage::recovery::Options { payload_max_bytes: 1 << 30, load_truncated: false, from_offset: 0, log_id: None };
+        let opts = keel::storage::recovery::Options {
+            payload_max_bytes: 1 << 30,
+            load_truncated: false,
+            from_offset: 0,
+            log_id: None,
+            dry_run: false,
+        };
         keel::storage::recovery::recover(&fs, std::path::Path::new("/data/log"), &opts, &mut |rec| {
             let later = i64::try_from(rec.timestamp_ms).unwrap() + 3_600_000;
             for e in keel::storage::record::decode_effects(rec.payload).unwrap() {

@@ -23,5 +23,6 @@ mod leaderboard;
 mod lists;
 mod log_faults;
 mod models;
+mod ops_tools;
 mod snapshots;
 mod wire;

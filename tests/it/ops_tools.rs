@@ -1,0 +1,255 @@
+//! The operator tools as an operator runs them: data directories built (and damaged) through
+//! the library's own encoders, then `aof-inspect` run as a process; the verdict, the exit code
+//! and the one-line summary are asserted, and so is that inspection changed no byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use keel::db::value::{Str, Value};
+use keel::storage::io::RealFs;
+use keel::storage::record::{encode, encode_effect, Record, KIND_EFFECTS};
+use keel::storage::segment::{file_name, SegmentHeader, SEGMENT_HEADER_BYTES};
+use keel::storage::snapshot::{self, DbCount, Header};
+
+use crate::common::temp_dir;
+
+const LOG_ID: u64 = 0x5eed;
+/// 2025-11-20 00:00:00 UTC; record i is written i seconds later.
+const T0_MS: u64 = 1_763_596_800_000;
+
+/// A record as written: where it is.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    seg: usize,
+    pos: u64,
+    offset: u64,
+    len: u64,
+}
+
+/// A log of `per_seg[s]` records in segment `s`, each `SET k<i> v<i>` naming itself durable
+/// (as under `appendfsync always`), so any damage before the last record is provably durable.
+fn write_log(dir: &Path, per_seg: &[usize]) -> Vec<At> {
+    let log = dir.join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    let (mut at, mut offset, mut i) = (Vec::new(), 0u64, 0u64);
+    for (s, &n) in per_seg.iter().enumerate() {
+        let base = offset;
+        let mut b = SegmentHeader { log_id: LOG_ID, base_offset: base, created_ms: T0_MS }.encode().to_vec();
+        for _ in 0..n {
+            let pos = b.len() as u64;
+            let mut payload = Vec::new();
+            encode_effect(&mut payload, 0, &[b"SET", format!("k{i}").as_bytes(), format!("v{i}").as_bytes()]);
+            let rec = Record { kind: KIND_EFFECTS, offset, timestamp_ms: T0_MS + i * 1000, durable_offset: offset, payload: &payload };
+            encode(&mut b, LOG_ID, &rec);
+            at.push(At { seg: s, pos, offset, len: rec.len_bytes() });
+            offset += rec.len_bytes();
+            i += 1;
+        }
+        std::fs::write(log.join(file_name(base)), &b).unwrap();
+    }
+    at
+}
+
+fn seg_path(dir: &Path, at: &[At], seg: usize) -> PathBuf {
+    let base = at.iter().find(|a| a.seg == seg).map_or(0, |a| a.offset);
+    dir.join("log").join(file_name(base))
+}
+
+/// A snapshot at `offset` holding `keys` small keys.
+fn write_snapshot(dir: &Path, offset: u64, keys: usize) -> PathBuf {
+    let log = dir.join("log");
+    let header = Header { log_id: LOG_ID, log_offset: offset, created_ms: T0_MS, run_id: [1; 20], key_seed: 7 };
+    let mut w = snapshot::Writer::create(Arc::new(RealFs), &log, header, 1).unwrap();
+    let mut raw = Vec::new();
+    for i in 0..keys {
+        snapshot::put_key(&mut raw, 0, format!("k{i}").as_bytes(), None, &Value::Str(Str::from_bytes(b"v")));
+    }
+    w.write_block(&raw, keys as u32).unwrap();
+    w.finish(&[DbCount { db: 0, keys: keys as u64, volatile: 0 }]).unwrap();
+    w.commit(1).unwrap()
+}
+
+/// Every file of the directory and its bytes, to prove inspection wrote nothing.
+fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let log = if dir.join("log").is_dir() { dir.join("log") } else { dir.to_path_buf() };
+    let mut v: Vec<_> = std::fs::read_dir(log)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `aof-inspect <args>`; returns the exit code and the last line of its output.
+fn inspect(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text.lines().last().unwrap_or("").to_string())
+}
+
+fn verify(dir: &Path) -> (i32, String) {
+    let before = contents(dir);
+    let r = inspect(&["verify", dir.to_str().unwrap()]);
+    assert!(before == contents(dir), "aof-inspect verify changed {}", dir.display());
+    r
+}
+
+#[test]
+fn a_clean_directory_verifies_clean() {
+    let dir = temp_dir("ops-clean");
+    let at = write_log(&dir, &[40, 30]);
+    write_snapshot(&dir, at[50].offset, 50);
+    let end = at.last().map(|a| a.offset + a.len).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 0, "{line}");
+    assert_eq!(line, format!("clean: 2 segments, 70 records, log offsets up to {end}, 1 snapshots ({})", dir.join("log").display()));
+    // The log directory itself is accepted too.
+    assert_eq!(verify(&dir.join("log")).0, 0);
+}
+
+#[test]
+fn a_torn_tail_at_every_byte_of_the_last_record_is_repairable() {
+    let dir = temp_dir("ops-torn");
+    let at = write_log(&dir, &[10, 6]);
+    let last = *at.last().unwrap();
+    let path = seg_path(&dir, &at, 1);
+    let whole = std::fs::read(&path).unwrap();
+    for cut in last.pos + 1..last.pos + last.len {
+        std::fs::write(&path, &whole[..cut as usize]).unwrap();
+        let (code, line) = verify(&dir);
+        assert_eq!(code, 1, "cut at byte {cut}: {line}");
+        // Counted up to the last non-zero byte, as recovery counts (zeros may be preallocation).
+        let lost = whole[..cut as usize].iter().rposition(|&x| x != 0).unwrap() as u64 + 1 - last.pos;
+        let want = format!("repairable: an unsynced tail of {lost} bytes from log offset {} would be truncated", last.offset);
+        assert!(line.starts_with(&want), "cut at byte {cut}: {line}\nwanted: {want}");
+    }
+    // Garbage instead of a cut: the same verdict.
+    let mut b = whole.clone();
+    b[(last.pos + last.len - 3) as usize] ^= 0x40;
+    std::fs::write(&path, &b).unwrap();
+    assert_eq!(verify(&dir).0, 1);
+}
+
+#[test]
+fn damage_to_durable_records_is_corruption() {
+    // A bit flip mid-log, in the last segment: a later record proves it was durable (case C).
+    let dir = temp_dir("ops-flip");
+    let at = write_log(&dir, &[10, 10]);
+    let path = seg_path(&dir, &at, 1);
+    let mut b = std::fs::read(&path).unwrap();
+    b[(at[14].pos + 45) as usize] ^= 0x08;
+    std::fs::write(&path, &b).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("corrupt: case C: ") && line.contains(&format!("log offset {}", at[14].offset)), "{line}");
+
+    // The same in a segment that others follow (case D).
+    let dir = temp_dir("ops-flip-d");
+    let at = write_log(&dir, &[10, 10, 10]);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    // The segment's last record: no later record in it, two segments after it.
+    b[(at[9].pos + 41) as usize] ^= 0x01;
+    std::fs::write(&path, &b).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!((code, line.starts_with("corrupt: case D: ")), (3, true), "{line}");
+
+    // A zero-filled range with durable records after it (case C, not a clean end).
+    let dir = temp_dir("ops-zeros");
+    let at = write_log(&dir, &[20]);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    b[at[5].pos as usize..at[8].pos as usize].fill(0);
+    std::fs::write(&path, &b).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("corrupt: case C: zero-filled bytes followed by data"), "{line}");
+}
+
+#[test]
+fn a_missing_segment_a_damaged_snapshot_and_a_newer_format_need_a_decision() {
+    // The middle one of three segments is gone (case F).
+    let dir = temp_dir("ops-missing");
+    let at = write_log(&dir, &[5, 5, 5]);
+    std::fs::remove_file(seg_path(&dir, &at, 1)).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("corrupt: case F: the segment ends early before the next segment starts"), "{line}");
+
+    // A truncated snapshot: the log is fine, the snapshot is not.
+    let dir = temp_dir("ops-snap");
+    let at = write_log(&dir, &[8]);
+    let snap = write_snapshot(&dir, at[4].offset, 4);
+    let b = std::fs::read(&snap).unwrap();
+    std::fs::write(&snap, &b[..b.len() - 10]).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("corrupt: snapshot ") && line.contains(".snap: "), "{line}");
+
+    // A snapshot whose offset falls inside a record (case J's symptom).
+    let dir = temp_dir("ops-snap-off");
+    let at = write_log(&dir, &[8]);
+    write_snapshot(&dir, at[4].offset + 3, 4);
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+
+    // A segment written by a newer Keel (format version 2, header CRC valid): case I.
+    let dir = temp_dir("ops-newer");
+    let at = write_log(&dir, &[4]);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    b[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let crc = crc32fast::hash(&b[..60]);
+    b[60..64].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&path, &b).unwrap();
+    let (code, line) = verify(&dir);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("corrupt: case I: ") && line.contains("newer Keel"), "{line}");
+}
+
+#[test]
+fn bad_paths_are_io_errors_and_bad_arguments_usage_errors() {
+    let (code, line) = inspect(&["verify", "/nonexistent/keel-dir"]);
+    assert_eq!(code, 4, "{line}");
+    assert!(line.starts_with("error: cannot read directory /nonexistent/keel-dir"), "{line}");
+    assert_eq!(inspect(&["segments", "/nonexistent/keel-dir"]).0, 4);
+    assert_eq!(inspect(&["verify"]).0, 2);
+    assert_eq!(inspect(&["no-such-subcommand"]).0, 2);
+    let help = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(["verify", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for code in ["0  clean", "1  repairable", "2  usage error", "3  corruption", "4  I/O error"] {
+        assert!(help.contains(code), "--help lacks {code:?}:\n{help}");
+    }
+}
+
+/// Golden output of `segments`: a change to this format must be deliberate.
+#[test]
+fn segments_output_is_golden() {
+    let dir = temp_dir("ops-golden");
+    let at = write_log(&dir, &[3, 2]);
+    let path = seg_path(&dir, &at, 1);
+    let mut b = std::fs::read(&path).unwrap();
+    let last = at[4];
+    b.truncate((last.pos + 10) as usize);
+    std::fs::write(&path, &b).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(["segments", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let expected = format!(
+        "\
+segment                           base offset           end offset    records   file bytes  first record              last record               status
+00000000000000000000.seg                    0                  {e0}          3          {s0}  2025-11-20T00:00:00.000Z  2025-11-20T00:00:02.000Z  ok
+{n1}                  {e0}                  {e1}          1          {s1}  2025-11-20T00:00:03.000Z  2025-11-20T00:00:03.000Z  bad record at offset {e1} (record header cut short); nothing valid after it
+",
+        e0 = at[3].offset,
+        e1 = at[4].offset,
+        s0 = SEGMENT_HEADER_BYTES as u64 + at[3].offset,
+        s1 = b.len(),
+        n1 = file_name(at[3].offset),
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

@@ -30,6 +30,8 @@ pub struct Verification {
     pub snapshots: Vec<SnapshotCheck>,
     /// What recovery found (None when it refused, or the directory could not be listed).
     pub recovered: Option<Recovered>,
+    /// Why recovery refused, if it did.
+    pub refusal: Option<RecoveryError>,
     /// Why recovery refused, or what else is wrong (a damaged snapshot, a snapshot offset
     /// that is not a record boundary).
     pub problems: Vec<String>,
@@ -47,6 +49,7 @@ pub fn verify(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> Verification {
         log_dir: log_dir.clone(),
         snapshots: Vec::new(),
         recovered: None,
+        refusal: None,
         problems: Vec::new(),
         summary: String::new(),
     };
@@ -103,6 +106,7 @@ pub fn verify(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> Verification {
         Err(e) => {
             v.verdict = v.verdict.max(if e.case == 'X' { Verdict::Io } else { Verdict::Corrupt });
             v.problems.insert(0, refusal_text(&e));
+            v.refusal = Some(e);
         }
     }
     v.summary = summary(&v);

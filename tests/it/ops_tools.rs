@@ -253,3 +253,112 @@ segment                           base offset           end offset    records   
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
+
+/// Runs `aof-repair <args>`; returns the exit code and the whole output.
+fn repair(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aof-repair")).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Starts a server on the repaired directory; asserts it holds exactly keys k0..k(n-1) of
+/// `write_log` (record i sets k<i>), the records before the cut.
+fn assert_server_holds_first(dir: &Path, n: usize, written: usize) {
+    let srv = crate::common::Server::start_in(dir, &["--appendonly", "yes"]);
+    let mut c = srv.client();
+    let dbsize: usize = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(dbsize, n, "keys after the repair");
+    for i in 0..written {
+        let v: Option<String> = redis::cmd("GET").arg(format!("k{i}")).query(&mut c).unwrap();
+        assert_eq!(v, (i < n).then(|| format!("v{i}")), "k{i}");
+    }
+}
+
+#[test]
+fn aof_repair_cuts_a_torn_tail_after_a_backup_and_the_server_starts_with_the_rest() {
+    let dir = temp_dir("repair-torn");
+    let at = write_log(&dir, &[6, 5]);
+    let last = *at.last().unwrap();
+    let path = seg_path(&dir, &at, 1);
+    let whole = std::fs::read(&path).unwrap();
+    let cut = last.pos + 23;
+    std::fs::write(&path, &whole[..cut as usize]).unwrap();
+    let before = contents(&dir);
+    // The plan: exit 1, the cut named, nothing changed.
+    let (code, text) = repair(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    // Written bytes are counted up to the last non-zero one (zeros may be preallocation).
+    let lost = whole[..cut as usize].iter().rposition(|&x| x != 0).unwrap() + 1 - last.pos as usize;
+    assert!(lost > 4 && lost <= 23);
+    let want = format!("cut {} at byte {} (log offset {}), removing {lost} bytes", path.display(), last.pos, last.offset);
+    assert!(text.contains(&want), "{text}");
+    assert!(before == contents(&dir), "the plan changed the directory");
+    // Applied: a backup of exactly the removed bytes, then a clean log.
+    let backup = dir.join("bk");
+    let (code, text) = repair(&["--apply", "--backup-dir", backup.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("after the repair: clean: 2 segments, 10 records"), "{text}");
+    let saved = std::fs::read(backup.join(format!("{}.from-{}", file_name(at[6].offset), last.pos))).unwrap();
+    assert_eq!(saved, &whole[last.pos as usize..last.pos as usize + lost]);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), last.pos);
+    assert_server_holds_first(&dir, 10, 11);
+}
+
+#[test]
+fn aof_repair_shows_what_a_cut_at_corruption_loses_and_cuts_only_when_told() {
+    let dir = temp_dir("repair-corrupt");
+    let at = write_log(&dir, &[8, 8]);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    b[(at[3].pos + 50) as usize] ^= 0x20;
+    std::fs::write(&path, &b).unwrap();
+    let before = contents(&dir);
+    let (code, text) = repair(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{text}");
+    // Golden: what the plan says about the loss.
+    let seg1 = file_name(at[8].offset);
+    let lost_bytes = (b.len() as u64 - at[3].pos) + std::fs::read(dir.join("log").join(&seg1)).unwrap().len() as u64;
+    let expected = format!(
+        "damage to durable data at log offset {o3} (record checksum mismatch, but the record at offset {o4} shows the log was durable up to {o4}) in {p}:\n  --truncate-at-corruption would cut it at byte {pos} and remove 1 later segments, losing {lost_bytes} bytes: 12 valid records (offsets {o4}..{o15}), written 2025-11-20T00:00:04.000Z .. 2025-11-20T00:00:15.000Z, touching 12 keys: k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15\n",
+        o3 = at[3].offset,
+        p = path.display(),
+        pos = at[3].pos,
+        o4 = at[4].offset,
+        o15 = at[15].offset,
+    );
+    assert_eq!(text, expected);
+    // --apply alone refuses; nothing changes.
+    let (code, text) = repair(&["--apply", dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("refusing: cutting durable data needs --truncate-at-corruption"), "{text}");
+    assert!(before == contents(&dir));
+    // Told: backed up, cut, clean, and the server holds exactly the three records before it.
+    let backup = dir.join("bk");
+    let (code, text) = repair(&["--apply", "--truncate-at-corruption", "--backup-dir", backup.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("after the repair: clean: 1 segments, 3 records"), "{text}");
+    assert_eq!(std::fs::read(backup.join(format!("{}.from-{}", file_name(0), at[3].pos))).unwrap(), &b[at[3].pos as usize..]);
+    assert!(backup.join(format!("{seg1}.from-0")).exists());
+    assert!(!dir.join("log").join(&seg1).exists());
+    assert_server_holds_first(&dir, 3, 16);
+}
+
+#[test]
+fn aof_repair_refuses_a_directory_a_running_server_holds() {
+    let dir = temp_dir("repair-live");
+    let srv = crate::common::Server::start_in(&dir, &["--appendonly", "yes"]);
+    let mut c = srv.client();
+    let _: () = redis::cmd("SET").arg("a").arg("1").query(&mut c).unwrap();
+    // Give the directory a torn tail to repair, while the server holds it.
+    let log = dir.join("log");
+    let seg = log.join(file_name(0));
+    let f = std::fs::OpenOptions::new().write(true).open(&seg).unwrap();
+    let end = std::fs::read(&seg).unwrap().iter().rposition(|&x| x != 0).unwrap() as u64 + 1;
+    std::os::unix::fs::FileExt::write_at(&f, &[7u8; 9], end).unwrap();
+    let before = std::fs::read(&seg).unwrap();
+    let (code, text) = repair(&["--apply", dir.to_str().unwrap()]);
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("is a server running on it?"), "{text}");
+    assert!(before == std::fs::read(&seg).unwrap(), "the refused repair changed the segment");
+    drop(srv);
+}

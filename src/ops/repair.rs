@@ -1,0 +1,275 @@
+//! `aof-repair`: what a repair would remove (the plan, the default), and removing it
+//! (`--apply`), always after writing a backup of every byte it removes.
+//!
+//! Two repairs exist. An unsynced tail (verdict 1) is cut exactly as a server start would cut
+//! it: by running recovery for real. Damage to durable data (cases C and D) is cut only when
+//! the operator asks (`--truncate-at-corruption`): the log then ends just before the bad
+//! record, and the plan shows first what that loses — records, offsets, time span, keys.
+//! Anything else (a missing or foreign segment, a newer format, a damaged snapshot) is not
+//! something cutting can fix; the plan says so and nothing is changed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::inspect::{self, Verification};
+use super::Verdict;
+use crate::commands::spec::command_keys;
+use crate::commands::table::table;
+use crate::protocol::Args;
+use crate::storage::io::{read_into, write_all_at, Fs};
+use crate::storage::log_reader::{scan, Stop};
+use crate::storage::record::{next_effect, Record};
+use crate::storage::recovery::{self, Options, Repair};
+use crate::storage::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
+
+/// Keys a plan names (it counts them all).
+const KEYS_SHOWN_MAX: usize = 20;
+
+/// What cutting the log at an offset loses: the valid records at or after it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Loss {
+    pub records: u64,
+    /// Written bytes removed (the bad record and everything after it).
+    pub bytes: u64,
+    pub first_offset: Option<u64>,
+    pub last_offset: Option<u64>,
+    pub first_ms: Option<u64>,
+    pub last_ms: Option<u64>,
+    /// The first `KEYS_SHOWN_MAX` distinct keys touched, in order, and how many there are.
+    pub keys_shown: Vec<Vec<u8>>,
+    pub keys_total: u64,
+}
+
+#[derive(Debug)]
+pub enum Plan {
+    /// Clean: nothing to do.
+    Nothing,
+    /// An unsynced tail: these cuts, as a server start would make them.
+    Tail(Vec<Repair>),
+    /// Damage to durable data at `offset` (byte `pos` of `path`): cutting there removes the
+    /// rest of that segment and the segments in `later`, losing `loss`.
+    Corruption { path: PathBuf, pos: u64, offset: u64, reason: String, later: Vec<PathBuf>, loss: Loss },
+    /// Not repairable by cutting; why.
+    Unrepairable(String),
+}
+
+/// Reads the directory (without changing it) and decides what a repair would do.
+pub fn plan(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> (Verification, Plan) {
+    let v = inspect::verify(fs, dir, payload_max_bytes);
+    let plan = match v.verdict {
+        Verdict::Clean => Plan::Nothing,
+        Verdict::Tail => Plan::Tail(v.recovered.as_ref().map(|r| r.repairs.clone()).unwrap_or_default()),
+        Verdict::Io => Plan::Unrepairable(v.summary.clone()),
+        Verdict::Corrupt => corruption_plan(fs, &v, payload_max_bytes),
+    };
+    (v, plan)
+}
+
+fn corruption_plan(fs: &dyn Fs, v: &Verification, payload_max_bytes: u64) -> Plan {
+    let Some(err) = &v.refusal else { return Plan::Unrepairable(v.summary.clone()) };
+    let Some(offset) = err.offset.filter(|_| matches!(err.case, 'C' | 'D')) else {
+        return Plan::Unrepairable(format!("case {}: cutting the log cannot fix this ({})", err.case, err.reason));
+    };
+    if let Some(s) = v.snapshots.iter().rev().find(|s| s.result.is_ok() && s.offset > offset) {
+        return Plan::Unrepairable(format!(
+            "snapshot {} holds the state at log offset {}, past the damage at {offset}: cutting the log there would leave \
+             the snapshot ahead of it",
+            s.name, s.offset
+        ));
+    }
+    let base = segment::parse_file_name(&err.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let Some(base) = base.filter(|&b| b <= offset) else { return Plan::Unrepairable(v.summary.clone()) };
+    let pos = offset - base + SEGMENT_HEADER_BYTES as u64;
+    let mut bases: Vec<u64> = fs.list(&v.log_dir).unwrap_or_default().iter().filter_map(|n| segment::parse_file_name(n)).collect();
+    bases.sort_unstable();
+    let later: Vec<PathBuf> = bases.iter().filter(|&&b| b > base).map(|&b| v.log_dir.join(segment::file_name(b))).collect();
+    match loss_from(fs, &err.file, base, pos, &later, payload_max_bytes) {
+        Ok(loss) => Plan::Corruption { path: err.file.clone(), pos, offset, reason: err.reason.clone(), later, loss },
+        Err(e) => Plan::Unrepairable(format!("cannot read {}: {e}", err.file.display())),
+    }
+}
+
+/// Every valid record from byte `pos` of the segment at `path` on, then in the `later`
+/// segments; a bad record is stepped over to the next valid one.
+fn loss_from(fs: &dyn Fs, path: &Path, base: u64, pos: u64, later: &[PathBuf], payload_max_bytes: u64) -> std::io::Result<Loss> {
+    let mut loss = Loss::default();
+    let mut seen = BTreeSet::new();
+    let mut bytes = Vec::new();
+    let mut note = |rec: &Record<'_>| {
+        loss.records += 1;
+        loss.first_offset.get_or_insert(rec.offset);
+        loss.last_offset = Some(rec.offset);
+        loss.first_ms = Some(loss.first_ms.map_or(rec.timestamp_ms, |m| m.min(rec.timestamp_ms)));
+        loss.last_ms = Some(loss.last_ms.map_or(rec.timestamp_ms, |m| m.max(rec.timestamp_ms)));
+        for key in record_keys(rec) {
+            if seen.insert(key.clone()) {
+                loss.keys_total += 1;
+                if loss.keys_shown.len() < KEYS_SHOWN_MAX {
+                    loss.keys_shown.push(key);
+                }
+            }
+        }
+    };
+    let f = fs.open(path, false)?;
+    read_into(f.as_ref(), &mut bytes)?;
+    let log_id = SegmentHeader::decode(&bytes).map(|h| h.log_id).unwrap_or_default();
+    loss.bytes += written_len(&bytes).saturating_sub(pos);
+    scan_from(&bytes, log_id, base, pos, payload_max_bytes, &mut note);
+    for p in later {
+        let f = fs.open(p, false)?;
+        read_into(f.as_ref(), &mut bytes)?;
+        loss.bytes += written_len(&bytes);
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if let (Ok(h), Some(b)) = (SegmentHeader::decode(&bytes), segment::parse_file_name(&name)) {
+            scan_from(&bytes, h.log_id, b, SEGMENT_HEADER_BYTES as u64, payload_max_bytes, &mut note);
+        }
+    }
+    Ok(loss)
+}
+
+/// `scan` from byte `pos` on, stepping over bad records to the next valid one.
+fn scan_from(bytes: &[u8], log_id: u64, base: u64, mut pos: u64, payload_max_bytes: u64, each: &mut dyn FnMut(&Record<'_>)) {
+    let head = SEGMENT_HEADER_BYTES as u64;
+    while pos < bytes.len() as u64 {
+        // `scan` starts after a segment header: hand it a window whose header space ends at `pos`.
+        let window = &bytes[(pos - head) as usize..];
+        let stop = scan::<()>(window, log_id, offset_at(base, pos), payload_max_bytes, |_, rec| {
+            each(rec);
+            Ok(())
+        });
+        match stop {
+            Ok(Stop::Bad { later: Some(l), .. }) => pos = pos - head + l.pos,
+            _ => break,
+        }
+    }
+}
+
+/// The keys a record's effects name, as the command table finds them (the first argument
+/// when the command is unknown to this build).
+fn record_keys(rec: &Record<'_>) -> Vec<Vec<u8>> {
+    let (mut at, mut spans, mut keys) = (0, Vec::new(), Vec::new());
+    while let Ok(Some(_db)) = next_effect(rec.payload, &mut at, &mut spans) {
+        let args = Args::new(rec.payload, &spans);
+        let found = table().lookup(args).ok().and_then(|r| command_keys(r.spec, args).ok());
+        match found {
+            Some(pos) => keys.extend(pos.into_iter().map(|(i, _)| args.get(i).to_vec())),
+            None if args.len() > 1 => keys.push(args.get(1).to_vec()),
+            None => {}
+        }
+    }
+    keys
+}
+
+fn written_len(bytes: &[u8]) -> u64 {
+    bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1)
+}
+
+/// The plan as printed (golden-tested: a change here is deliberate).
+pub fn plan_text(plan: &Plan) -> String {
+    let time = |t: Option<u64>| t.map_or_else(|| "-".into(), |ms| crate::util::log::format_rfc3339(i64::try_from(ms).unwrap_or(i64::MAX)));
+    match plan {
+        Plan::Nothing => "nothing to repair: the log is clean\n".into(),
+        Plan::Tail(repairs) => {
+            let mut s = String::from("an unsynced tail (no record proves it durable; a server start would cut it too):\n");
+            for r in repairs {
+                s.push_str(&match r {
+                    Repair::Truncate { path, pos, offset, bytes } => {
+                        format!("  cut {} at byte {pos} (log offset {offset}), removing {bytes} bytes\n", path.display())
+                    }
+                    Repair::Remove { path, bytes } => format!("  remove {} ({bytes} bytes)\n", path.display()),
+                });
+            }
+            s
+        }
+        Plan::Corruption { path, pos, offset, reason, later, loss } => {
+            let mut s = format!("damage to durable data at log offset {offset} ({reason}) in {}:\n", path.display());
+            s.push_str(&format!("  --truncate-at-corruption would cut it at byte {pos}"));
+            if !later.is_empty() {
+                s.push_str(&format!(" and remove {} later segments", later.len()));
+            }
+            s.push_str(&format!(
+                ", losing {} bytes: {} valid records (offsets {}..{}), written {} .. {}, touching {} keys",
+                loss.bytes,
+                loss.records,
+                loss.first_offset.map_or("-".into(), |o| o.to_string()),
+                loss.last_offset.map_or("-".into(), |o| o.to_string()),
+                time(loss.first_ms),
+                time(loss.last_ms),
+                loss.keys_total
+            ));
+            if !loss.keys_shown.is_empty() {
+                let shown: Vec<String> = loss.keys_shown.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+                let more = if loss.keys_total > shown.len() as u64 { ", ..." } else { "" };
+                s.push_str(&format!(": {}{more}", shown.join(", ")));
+            }
+            s.push('\n');
+            s
+        }
+        Plan::Unrepairable(why) => format!("not repairable by cutting the log: {why}\n"),
+    }
+}
+
+/// Applies `plan` to the directory verified as `v`: takes the directory's lock (a running
+/// server holds it), writes every byte it will remove under `backup`, syncs the backup, then
+/// cuts. Returns the backup files written.
+pub fn apply(fs: &dyn Fs, v: &Verification, plan: &Plan, backup: &Path, payload_max_bytes: u64) -> Result<Vec<PathBuf>, String> {
+    let _lock = fs
+        .lock_dir(&v.log_dir)
+        .map_err(|e| format!("cannot lock {} ({e}): is a server running on it? Stop it first", v.log_dir.display()))?;
+    let mut saved = Vec::new();
+    match plan {
+        Plan::Nothing => {}
+        Plan::Unrepairable(why) => return Err(why.clone()),
+        Plan::Tail(repairs) => {
+            for r in repairs {
+                match r {
+                    Repair::Truncate { path, pos, .. } => saved.push(back_up(fs, path, *pos, backup)?),
+                    Repair::Remove { path, .. } => saved.push(back_up(fs, path, 0, backup)?),
+                }
+            }
+            // The same recovery a start runs, for real this time: the same cuts.
+            let from = v.recovered.as_ref().and_then(|r| r.segments.first()).map_or(0, |s| s.base_offset);
+            let newest = v.snapshots.iter().rev().find_map(|s| s.result.as_ref().ok()).map(|s| s.header);
+            let opts = Options {
+                payload_max_bytes,
+                load_truncated: true,
+                from_offset: newest.map_or(0, |h| h.log_offset.min(from)),
+                log_id: newest.map(|h| h.log_id),
+                dry_run: false,
+            };
+            recovery::recover(fs, &v.log_dir, &opts, &mut |_| Ok(())).map_err(|e| e.to_string())?;
+        }
+        Plan::Corruption { path, pos, later, .. } => {
+            saved.push(back_up(fs, path, *pos, backup)?);
+            for p in later {
+                saved.push(back_up(fs, p, 0, backup)?);
+            }
+            let io = |p: &Path, e: std::io::Error| format!("cannot cut {}: {e}", p.display());
+            let f = fs.open(path, true).map_err(|e| io(path, e))?;
+            f.set_len(*pos).and_then(|()| f.sync_data()).map_err(|e| io(path, e))?;
+            for p in later.iter().rev() {
+                fs.remove(p).map_err(|e| io(p, e))?;
+            }
+            fs.sync_dir(&v.log_dir).map_err(|e| io(&v.log_dir, e))?;
+        }
+    }
+    Ok(saved)
+}
+
+/// Copies the written bytes `from..` of `path` to `backup/<name>.from-<from>` and syncs it.
+fn back_up(fs: &dyn Fs, path: &Path, from: u64, backup: &Path) -> Result<PathBuf, String> {
+    let err = |e: std::io::Error| format!("cannot back up {} to {}: {e}", path.display(), backup.display());
+    fs.create_dir_all(backup).map_err(err)?;
+    let mut bytes = Vec::new();
+    let f = fs.open(path, false).map_err(err)?;
+    read_into(f.as_ref(), &mut bytes).map_err(err)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let out = backup.join(format!("{name}.from-{from}"));
+    let g = fs.create(&out).map_err(err)?;
+    // Written bytes only: the zeros after them are preallocated space.
+    let end = written_len(&bytes).max(from);
+    let tail = bytes.get(usize::try_from(from).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX)).unwrap_or(&[]);
+    write_all_at(g.as_ref(), 0, tail).and_then(|()| g.sync_data()).map_err(err)?;
+    fs.sync_dir(backup).map_err(err)?;
+    Ok(out)
+}

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use keel::ops::repair::{self, Plan};
+use keel::ops::repair::{self, Fix, Plan};
 use keel::ops::{self, inspect, Verdict};
 use keel::storage::io::RealFs;
 
 const AFTER_HELP: &str = "Without --apply nothing is changed: the plan is printed and the exit code says what it found.
 With --apply an unsynced tail is cut as a server start would cut it; damage to durable data is
-cut only with --truncate-at-corruption too. Every removed byte is first copied to the backup
+repaired only with --truncate-at-corruption or --skip-corrupt-record too. Every removed byte is first copied to the backup
 directory (default: DIR's data directory, repair-backup-<unix ms>/), and the directory's lock is
 taken first: a running server holds it, and the repair refuses.
 
@@ -27,8 +27,12 @@ struct Cli {
     apply: bool,
     /// With --apply: cut the log just before damaged durable data, losing everything after it
     /// (the plan shows what: records, offsets, time span, keys).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_corrupt_record")]
     truncate_at_corruption: bool,
+    /// With --apply: overwrite damaged durable data, up to the next valid record, with one
+    /// skip record of the same length, keeping every record after it.
+    #[arg(long)]
+    skip_corrupt_record: bool,
     /// Where removed bytes are copied before anything is cut.
     #[arg(long)]
     backup_dir: Option<PathBuf>,
@@ -47,14 +51,21 @@ fn main() -> ExitCode {
     let code = match (&plan, cli.apply) {
         (Plan::Nothing, _) => Verdict::Clean,
         (_, false) | (Plan::Unrepairable(_), true) => v.verdict,
-        (Plan::Corruption { .. }, true) if !cli.truncate_at_corruption => {
-            println!("refusing: cutting durable data needs --truncate-at-corruption as well as --apply");
+        (Plan::Corruption { .. }, true) if !cli.truncate_at_corruption && !cli.skip_corrupt_record => {
+            println!("refusing: damaged durable data needs --truncate-at-corruption or --skip-corrupt-record as well as --apply");
             v.verdict
         }
         (_, true) => {
             let data_dir = v.log_dir.parent().map_or_else(|| v.log_dir.clone(), |p| p.to_path_buf());
             let backup = cli.backup_dir.clone().unwrap_or_else(|| data_dir.join(format!("repair-backup-{}", keel::executor::unix_ms())));
-            match repair::apply(&fs, &v, &plan, &backup, cli.record_max_bytes) {
+            let fix = if cli.truncate_at_corruption {
+                Fix::TruncateAtCorruption
+            } else if cli.skip_corrupt_record {
+                Fix::SkipCorruptRecord
+            } else {
+                Fix::TailOnly
+            };
+            match repair::apply(&fs, &v, &plan, fix, &backup, cli.record_max_bytes) {
                 Ok(saved) => {
                     for s in &saved {
                         println!("backed up: {}", s.display());
@@ -63,9 +74,9 @@ fn main() -> ExitCode {
                     println!("after the repair: {}", after.summary);
                     after.verdict
                 }
-                Err(why) => {
-                    println!("repair failed: {why}");
-                    Verdict::Io
+                Err((verdict, why)) => {
+                    println!("repair refused or failed: {why}");
+                    verdict
                 }
             }
         }

@@ -1,10 +1,12 @@
 //! `aof-repair`: what a repair would remove (the plan, the default), and removing it
 //! (`--apply`), always after writing a backup of every byte it removes.
 //!
-//! Two repairs exist. An unsynced tail (verdict 1) is cut exactly as a server start would cut
-//! it: by running recovery for real. Damage to durable data (cases C and D) is cut only when
-//! the operator asks (`--truncate-at-corruption`): the log then ends just before the bad
-//! record, and the plan shows first what that loses — records, offsets, time span, keys.
+//! An unsynced tail (verdict 1) is cut exactly as a server start would cut it: by running
+//! recovery for real. Damage to durable data (cases C and D) is repaired only the way the
+//! operator names: `--truncate-at-corruption` ends the log just before the bad record (the
+//! plan shows first what that loses — records, offsets, time span, keys), and
+//! `--skip-corrupt-record` overwrites the damaged bytes up to the next valid record with one
+//! SKIP record of the same length, so every later record and offset stays.
 //! Anything else (a missing or foreign segment, a newer format, a damaged snapshot) is not
 //! something cutting can fix; the plan says so and nothing is changed.
 
@@ -18,7 +20,7 @@ use crate::commands::table::table;
 use crate::protocol::Args;
 use crate::storage::io::{read_into, write_all_at, Fs};
 use crate::storage::log_reader::{scan, Stop};
-use crate::storage::record::{next_effect, Record};
+use crate::storage::record::{encode, next_effect, Record, KIND_SKIP, RECORD_HEADER_BYTES};
 use crate::storage::recovery::{self, Options, Repair};
 use crate::storage::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
 
@@ -40,6 +42,19 @@ pub struct Loss {
     pub keys_total: u64,
 }
 
+/// The damaged bytes `pos..end` of a segment (log offsets `offset..end_offset`), which one
+/// SKIP record of the same length can replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skip {
+    pub log_id: u64,
+    pub pos: u64,
+    pub end: u64,
+    pub offset: u64,
+    pub end_offset: u64,
+    /// The last valid record's time before it (the SKIP record carries it).
+    pub timestamp_ms: u64,
+}
+
 #[derive(Debug)]
 pub enum Plan {
     /// Clean: nothing to do.
@@ -47,8 +62,19 @@ pub enum Plan {
     /// An unsynced tail: these cuts, as a server start would make them.
     Tail(Vec<Repair>),
     /// Damage to durable data at `offset` (byte `pos` of `path`): cutting there removes the
-    /// rest of that segment and the segments in `later`, losing `loss`.
-    Corruption { path: PathBuf, pos: u64, offset: u64, reason: String, later: Vec<PathBuf>, loss: Loss },
+    /// rest of that segment and the segments in `later`, losing `loss` (unless
+    /// `truncate_blocked` says why it cannot); `skip` is the damaged span a SKIP record can
+    /// cover instead, if there is one.
+    Corruption {
+        path: PathBuf,
+        pos: u64,
+        offset: u64,
+        reason: String,
+        later: Vec<PathBuf>,
+        loss: Box<Loss>,
+        truncate_blocked: Option<String>,
+        skip: Option<Box<Skip>>,
+    },
     /// Not repairable by cutting; why.
     Unrepairable(String),
 }
@@ -70,23 +96,68 @@ fn corruption_plan(fs: &dyn Fs, v: &Verification, payload_max_bytes: u64) -> Pla
     let Some(offset) = err.offset.filter(|_| matches!(err.case, 'C' | 'D')) else {
         return Plan::Unrepairable(format!("case {}: cutting the log cannot fix this ({})", err.case, err.reason));
     };
-    if let Some(s) = v.snapshots.iter().rev().find(|s| s.result.is_ok() && s.offset > offset) {
-        return Plan::Unrepairable(format!(
+    let truncate_blocked = v.snapshots.iter().rev().find(|s| s.result.is_ok() && s.offset > offset).map(|s| {
+        format!(
             "snapshot {} holds the state at log offset {}, past the damage at {offset}: cutting the log there would leave \
              the snapshot ahead of it",
             s.name, s.offset
-        ));
-    }
+        )
+    });
     let base = segment::parse_file_name(&err.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let Some(base) = base.filter(|&b| b <= offset) else { return Plan::Unrepairable(v.summary.clone()) };
     let pos = offset - base + SEGMENT_HEADER_BYTES as u64;
     let mut bases: Vec<u64> = fs.list(&v.log_dir).unwrap_or_default().iter().filter_map(|n| segment::parse_file_name(n)).collect();
     bases.sort_unstable();
     let later: Vec<PathBuf> = bases.iter().filter(|&&b| b > base).map(|&b| v.log_dir.join(segment::file_name(b))).collect();
-    match loss_from(fs, &err.file, base, pos, &later, payload_max_bytes) {
-        Ok(loss) => Plan::Corruption { path: err.file.clone(), pos, offset, reason: err.reason.clone(), later, loss },
+    let next_base = later.first().and_then(|p| segment::parse_file_name(&p.file_name()?.to_string_lossy()));
+    let found = loss_from(fs, &err.file, base, pos, &later, payload_max_bytes)
+        .and_then(|loss| Ok((loss, skip_span(fs, &err.file, base, pos, next_base, payload_max_bytes)?)));
+    match found {
+        Ok((loss, skip)) => Plan::Corruption {
+            path: err.file.clone(),
+            pos,
+            offset,
+            reason: err.reason.clone(),
+            later,
+            loss: Box::new(loss),
+            truncate_blocked,
+            skip: skip.map(Box::new),
+        },
         Err(e) => Plan::Unrepairable(format!("cannot read {}: {e}", err.file.display())),
     }
+}
+
+/// The damaged span starting at byte `pos`: up to the next valid record of the segment, or,
+/// when none follows, up to where the next segment's base offset says the segment ended.
+fn skip_span(
+    fs: &dyn Fs,
+    path: &Path,
+    base: u64,
+    pos: u64,
+    next_base: Option<u64>,
+    payload_max_bytes: u64,
+) -> std::io::Result<Option<Skip>> {
+    let mut bytes = Vec::new();
+    let f = fs.open(path, false)?;
+    read_into(f.as_ref(), &mut bytes)?;
+    let Ok(h) = SegmentHeader::decode(&bytes) else { return Ok(None) };
+    let mut timestamp_ms = 0;
+    let stop = scan::<()>(&bytes, h.log_id, base, payload_max_bytes, |_, rec| {
+        timestamp_ms = rec.timestamp_ms;
+        Ok(())
+    });
+    let end = match stop {
+        Ok(Stop::Bad { pos: p, later: Some(l), .. }) if p == pos => l.pos,
+        Ok(Stop::Bad { pos: p, offset, later: None, .. }) if p == pos => match next_base {
+            Some(nb) if nb > offset => pos + (nb - offset),
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    // A record is at least a header long; the span must also fit the file and a payload.
+    let header = RECORD_HEADER_BYTES as u64;
+    let fits = end >= pos + header && end <= bytes.len() as u64 && end - pos - header <= payload_max_bytes;
+    Ok(fits.then(|| Skip { log_id: h.log_id, pos, end, offset: offset_at(base, pos), end_offset: offset_at(base, end), timestamp_ms }))
 }
 
 /// Every valid record from byte `pos` of the segment at `path` on, then in the `later`
@@ -181,8 +252,20 @@ pub fn plan_text(plan: &Plan) -> String {
             }
             s
         }
-        Plan::Corruption { path, pos, offset, reason, later, loss } => {
+        Plan::Corruption { path, pos, offset, reason, later, loss, truncate_blocked, skip } => {
             let mut s = format!("damage to durable data at log offset {offset} ({reason}) in {}:\n", path.display());
+            match skip {
+                Some(k) => s.push_str(&format!(
+                    "  --skip-corrupt-record would overwrite bytes {}..{} (log offsets {}..{}) with one skip record of the same \
+                     length, losing what was there and keeping every record after it\n",
+                    k.pos, k.end, k.offset, k.end_offset
+                )),
+                None => s.push_str("  --skip-corrupt-record is not possible: no record boundary is known after the damage\n"),
+            }
+            if let Some(why) = truncate_blocked {
+                s.push_str(&format!("  --truncate-at-corruption is not possible: {why}\n"));
+                return s;
+            }
             s.push_str(&format!("  --truncate-at-corruption would cut it at byte {pos}"));
             if !later.is_empty() {
                 s.push_str(&format!(" and remove {} later segments", later.len()));
@@ -212,19 +295,37 @@ pub fn plan_text(plan: &Plan) -> String {
 /// Applies `plan` to the directory verified as `v`: takes the directory's lock (a running
 /// server holds it), writes every byte it will remove under `backup`, syncs the backup, then
 /// cuts. Returns the backup files written.
-pub fn apply(fs: &dyn Fs, v: &Verification, plan: &Plan, backup: &Path, payload_max_bytes: u64) -> Result<Vec<PathBuf>, String> {
+/// How damage to durable data is to be repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    /// Only an unsynced tail may be cut.
+    TailOnly,
+    TruncateAtCorruption,
+    SkipCorruptRecord,
+}
+
+pub fn apply(
+    fs: &dyn Fs,
+    v: &Verification,
+    plan: &Plan,
+    fix: Fix,
+    backup: &Path,
+    payload_max_bytes: u64,
+) -> Result<Vec<PathBuf>, (Verdict, String)> {
     let _lock = fs
         .lock_dir(&v.log_dir)
-        .map_err(|e| format!("cannot lock {} ({e}): is a server running on it? Stop it first", v.log_dir.display()))?;
+        .map_err(|e| (Verdict::Io, format!("cannot lock {} ({e}): is a server running on it? Stop it first", v.log_dir.display())))?;
+    let io = |e: String| (Verdict::Io, e);
+    let refuse = |e: String| (Verdict::Corrupt, e);
     let mut saved = Vec::new();
     match plan {
         Plan::Nothing => {}
-        Plan::Unrepairable(why) => return Err(why.clone()),
+        Plan::Unrepairable(why) => return Err(refuse(why.clone())),
         Plan::Tail(repairs) => {
             for r in repairs {
                 match r {
-                    Repair::Truncate { path, pos, .. } => saved.push(back_up(fs, path, *pos, backup)?),
-                    Repair::Remove { path, .. } => saved.push(back_up(fs, path, 0, backup)?),
+                    Repair::Truncate { path, pos, .. } => saved.push(back_up(fs, path, *pos, None, backup).map_err(io)?),
+                    Repair::Remove { path, .. } => saved.push(back_up(fs, path, 0, None, backup).map_err(io)?),
                 }
             }
             // The same recovery a start runs, for real this time: the same cuts.
@@ -237,27 +338,45 @@ pub fn apply(fs: &dyn Fs, v: &Verification, plan: &Plan, backup: &Path, payload_
                 log_id: newest.map(|h| h.log_id),
                 dry_run: false,
             };
-            recovery::recover(fs, &v.log_dir, &opts, &mut |_| Ok(())).map_err(|e| e.to_string())?;
+            recovery::recover(fs, &v.log_dir, &opts, &mut |_| Ok(())).map_err(|e| io(e.to_string()))?;
         }
+        Plan::Corruption { .. } if fix == Fix::TailOnly => {
+            return Err(refuse("damage to durable data needs --truncate-at-corruption or --skip-corrupt-record".into()));
+        }
+        Plan::Corruption { path, skip, .. } if fix == Fix::SkipCorruptRecord => {
+            let Some(k) = skip else { return Err(refuse("no record boundary is known after the damage: nothing to skip to".into())) };
+            saved.push(back_up(fs, path, k.pos, Some(k.end), backup).map_err(io)?);
+            let payload = vec![0u8; usize::try_from(k.end - k.pos).unwrap_or(0) - RECORD_HEADER_BYTES];
+            let rec =
+                Record { kind: KIND_SKIP, offset: k.offset, timestamp_ms: k.timestamp_ms, durable_offset: k.offset, payload: &payload };
+            let mut buf = Vec::with_capacity(payload.len() + RECORD_HEADER_BYTES);
+            encode(&mut buf, k.log_id, &rec);
+            debug_assert_eq!(buf.len() as u64, k.end - k.pos);
+            let failed = |e: std::io::Error| io(format!("cannot write the skip record into {}: {e}", path.display()));
+            let f = fs.open(path, true).map_err(failed)?;
+            write_all_at(f.as_ref(), k.pos, &buf).and_then(|()| f.sync_data()).map_err(failed)?;
+        }
+        Plan::Corruption { truncate_blocked: Some(why), .. } => return Err(refuse(why.clone())),
         Plan::Corruption { path, pos, later, .. } => {
-            saved.push(back_up(fs, path, *pos, backup)?);
+            saved.push(back_up(fs, path, *pos, None, backup).map_err(io)?);
             for p in later {
-                saved.push(back_up(fs, p, 0, backup)?);
+                saved.push(back_up(fs, p, 0, None, backup).map_err(io)?);
             }
-            let io = |p: &Path, e: std::io::Error| format!("cannot cut {}: {e}", p.display());
-            let f = fs.open(path, true).map_err(|e| io(path, e))?;
-            f.set_len(*pos).and_then(|()| f.sync_data()).map_err(|e| io(path, e))?;
+            let cut = |p: &Path, e: std::io::Error| io(format!("cannot cut {}: {e}", p.display()));
+            let f = fs.open(path, true).map_err(|e| cut(path, e))?;
+            f.set_len(*pos).and_then(|()| f.sync_data()).map_err(|e| cut(path, e))?;
             for p in later.iter().rev() {
-                fs.remove(p).map_err(|e| io(p, e))?;
+                fs.remove(p).map_err(|e| cut(p, e))?;
             }
-            fs.sync_dir(&v.log_dir).map_err(|e| io(&v.log_dir, e))?;
+            fs.sync_dir(&v.log_dir).map_err(|e| cut(&v.log_dir, e))?;
         }
     }
     Ok(saved)
 }
 
-/// Copies the written bytes `from..` of `path` to `backup/<name>.from-<from>` and syncs it.
-fn back_up(fs: &dyn Fs, path: &Path, from: u64, backup: &Path) -> Result<PathBuf, String> {
+/// Copies the written bytes `from..to` (to the last written byte without `to`) of `path` to
+/// `backup/<name>.from-<from>` and syncs it.
+fn back_up(fs: &dyn Fs, path: &Path, from: u64, to: Option<u64>, backup: &Path) -> Result<PathBuf, String> {
     let err = |e: std::io::Error| format!("cannot back up {} to {}: {e}", path.display(), backup.display());
     fs.create_dir_all(backup).map_err(err)?;
     let mut bytes = Vec::new();
@@ -267,7 +386,7 @@ fn back_up(fs: &dyn Fs, path: &Path, from: u64, backup: &Path) -> Result<PathBuf
     let out = backup.join(format!("{name}.from-{from}"));
     let g = fs.create(&out).map_err(err)?;
     // Written bytes only: the zeros after them are preallocated space.
-    let end = written_len(&bytes).max(from);
+    let end = to.unwrap_or_else(|| written_len(&bytes)).max(from);
     let tail = bytes.get(usize::try_from(from).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX)).unwrap_or(&[]);
     write_all_at(g.as_ref(), 0, tail).and_then(|()| g.sync_data()).map_err(err)?;
     fs.sync_dir(backup).map_err(err)?;

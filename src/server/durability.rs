@@ -12,7 +12,7 @@ use crate::server::loading::SharedProgress;
 use crate::storage::compactor;
 use crate::storage::io::Fs;
 use crate::storage::log_writer::{Fsync, LogWriter, Resume, WriterOptions};
-use crate::storage::record::{next_effect, KIND_EFFECTS, RECORD_HEADER_BYTES};
+use crate::storage::record::{next_effect, KIND_EFFECTS, KIND_SKIP, RECORD_HEADER_BYTES};
 use crate::storage::recovery::{recover, Options, Recovered};
 use crate::storage::segment::{self, SEGMENT_HEADER_BYTES};
 use crate::storage::snapshot::{self, Header};
@@ -239,6 +239,9 @@ fn replay_log(
     let (mut spans, mut out) = (Vec::new(), crate::protocol::Out::new(false));
     let mut replay = |rec: &crate::storage::record::Record<'_>| -> Result<(), String> {
         progress.record(RECORD_HEADER_BYTES + rec.payload.len());
+        if rec.kind == KIND_SKIP {
+            return Ok(());
+        }
         if rec.kind != KIND_EFFECTS {
             return Err(format!("unknown record kind {} at offset {}", rec.kind, rec.offset));
         }

@@ -11,6 +11,9 @@ pub const RECORD_HEADER_BYTES: usize = 40;
 
 /// Record kinds: an on-disk registry, append-only; a number is never reused.
 pub const KIND_EFFECTS: u8 = 1;
+/// A record to ignore, written by `aof-repair --skip-corrupt-record` over a damaged record,
+/// the same length, so the offsets of everything after it stay what they were.
+pub const KIND_SKIP: u8 = 2;
 
 /// A decoded record header plus a view of its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -319,10 +319,11 @@ fn aof_repair_shows_what_a_cut_at_corruption_loses_and_cuts_only_when_told() {
     let seg1 = file_name(at[8].offset);
     let lost_bytes = (b.len() as u64 - at[3].pos) + std::fs::read(dir.join("log").join(&seg1)).unwrap().len() as u64;
     let expected = format!(
-        "damage to durable data at log offset {o3} (record checksum mismatch, but the record at offset {o4} shows the log was durable up to {o4}) in {p}:\n  --truncate-at-corruption would cut it at byte {pos} and remove 1 later segments, losing {lost_bytes} bytes: 12 valid records (offsets {o4}..{o15}), written 2025-11-20T00:00:04.000Z .. 2025-11-20T00:00:15.000Z, touching 12 keys: k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15\n",
+        "damage to durable data at log offset {o3} (record checksum mismatch, but the record at offset {o4} shows the log was durable up to {o4}) in {p}:\n  --skip-corrupt-record would overwrite bytes {pos}..{pos4} (log offsets {o3}..{o4}) with one skip record of the same length, losing what was there and keeping every record after it\n  --truncate-at-corruption would cut it at byte {pos} and remove 1 later segments, losing {lost_bytes} bytes: 12 valid records (offsets {o4}..{o15}), written 2025-11-20T00:00:04.000Z .. 2025-11-20T00:00:15.000Z, touching 12 keys: k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15\n",
         o3 = at[3].offset,
         p = path.display(),
         pos = at[3].pos,
+        pos4 = at[4].pos,
         o4 = at[4].offset,
         o15 = at[15].offset,
     );
@@ -330,7 +331,7 @@ fn aof_repair_shows_what_a_cut_at_corruption_loses_and_cuts_only_when_told() {
     // --apply alone refuses; nothing changes.
     let (code, text) = repair(&["--apply", dir.to_str().unwrap()]);
     assert_eq!(code, 3, "{text}");
-    assert!(text.contains("refusing: cutting durable data needs --truncate-at-corruption"), "{text}");
+    assert!(text.contains("refusing: damaged durable data needs --truncate-at-corruption or --skip-corrupt-record"), "{text}");
     assert!(before == contents(&dir));
     // Told: backed up, cut, clean, and the server holds exactly the three records before it.
     let backup = dir.join("bk");
@@ -361,4 +362,52 @@ fn aof_repair_refuses_a_directory_a_running_server_holds() {
     assert!(text.contains("is a server running on it?"), "{text}");
     assert!(before == std::fs::read(&seg).unwrap(), "the refused repair changed the segment");
     drop(srv);
+}
+
+#[test]
+fn aof_repair_skips_a_corrupt_record_keeping_every_offset_even_below_a_snapshot() {
+    // Damage in the middle of the first segment, below a snapshot's offset: cutting there
+    // would leave the snapshot ahead of the log, skipping is possible.
+    let dir = temp_dir("repair-skip");
+    let at = write_log(&dir, &[8, 8]);
+    let snap_at = at[10].offset;
+    write_snapshot(&dir, snap_at, 10);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    b[(at[3].pos + 44) as usize] ^= 0x02;
+    std::fs::write(&path, &b).unwrap();
+    let (code, text) = repair(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("--truncate-at-corruption is not possible: snapshot "), "{text}");
+    let (code, text) = repair(&["--apply", "--truncate-at-corruption", dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("repair refused or failed: snapshot"), "{text}");
+    let backup = dir.join("bk");
+    let (code, text) = repair(&["--apply", "--skip-corrupt-record", "--backup-dir", backup.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("after the repair: clean: 2 segments, 16 records"), "{text}");
+    // Exactly the bad record's bytes were saved, and only they changed.
+    let (p3, p4) = (at[3].pos as usize, at[4].pos as usize);
+    assert_eq!(std::fs::read(backup.join(format!("{}.from-{p3}", file_name(0)))).unwrap(), &b[p3..p4]);
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!((&after[..p3], &after[p4..]), (&b[..p3], &b[p4..]));
+    assert_eq!(after[p3 + 8], keel::storage::record::KIND_SKIP);
+
+    // Without the snapshot the server replays the whole log: every key but the skipped one.
+    let dir = temp_dir("repair-skip-replay");
+    let at = write_log(&dir, &[8, 8]);
+    let path = seg_path(&dir, &at, 0);
+    let mut b = std::fs::read(&path).unwrap();
+    b[(at[3].pos + 44) as usize] ^= 0x02;
+    std::fs::write(&path, &b).unwrap();
+    let (code, text) = repair(&["--apply", "--skip-corrupt-record", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let srv = crate::common::Server::start_in(&dir, &["--appendonly", "yes"]);
+    let mut c = srv.client();
+    let dbsize: usize = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(dbsize, 15);
+    for i in 0..16 {
+        let v: Option<String> = redis::cmd("GET").arg(format!("k{i}")).query(&mut c).unwrap();
+        assert_eq!(v, (i != 3).then(|| format!("v{i}")), "k{i}");
+    }
 }

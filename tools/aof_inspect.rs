@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use keel::ops::{self, inspect, Verdict};
+use std::io::Write;
+
+use keel::ops::{self, inspect, records, Verdict};
 use keel::storage::io::RealFs;
 
 #[derive(Parser)]
@@ -30,6 +32,36 @@ enum Command {
     /// One line per segment: offsets, records, bytes, first and last record time, status.
     #[command(after_help = ops::EXIT_CODES_HELP)]
     Segments {
+        /// The data directory (or its `log` directory).
+        dir: PathBuf,
+    },
+    /// One line per logged effect: offset, time, db, record size, command and keys.
+    #[command(after_help = ops::EXIT_CODES_HELP)]
+    Records {
+        /// The data directory (or its `log` directory).
+        dir: PathBuf,
+        /// Only records at this log offset or later.
+        #[arg(long)]
+        from: Option<u64>,
+        /// Only records before this log offset.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Only effects touching a key that matches this glob pattern (as KEYS takes).
+        #[arg(long)]
+        key: Option<String>,
+        /// Only effects in this database.
+        #[arg(long)]
+        db: Option<u32>,
+        /// Only effects of this command (any case).
+        #[arg(long)]
+        command: Option<String>,
+        /// JSON lines instead of text, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes per command and per key prefix, and the biggest records.
+    #[command(after_help = ops::EXIT_CODES_HELP)]
+    Stats {
         /// The data directory (or its `log` directory).
         dir: PathBuf,
     },
@@ -64,11 +96,34 @@ fn main() -> ExitCode {
                 print!("{}", inspect::segments_table(&list));
                 Verdict::Clean
             }
-            Err(e) => {
-                eprintln!("aof-inspect: cannot read {}: {e}", ops::log_dir(&dir).display());
-                Verdict::Io
+            Err(e) => read_failed(&dir, &e),
+        },
+        Command::Records { dir, from, to, key, db, command, json } => {
+            let filter = records::Filter { from, to, key: key.map(String::into_bytes), db, command };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if !json {
+                let _ = writeln!(out, "{}", records::LINE_HEADER);
             }
+            let r = records::records(&fs, &dir, cli.record_max_bytes, &filter, &mut |l| {
+                let _ = writeln!(out, "{}", if json { records::line_json(l) } else { records::line_text(l) });
+            });
+            match r {
+                Ok(()) => Verdict::Clean,
+                Err(e) => read_failed(&dir, &e),
+            }
+        }
+        Command::Stats { dir } => match records::stats(&fs, &dir, cli.record_max_bytes) {
+            Ok(st) => {
+                print!("{}", records::stats_text(&st));
+                Verdict::Clean
+            }
+            Err(e) => read_failed(&dir, &e),
         },
     };
     ExitCode::from(u8::try_from(code.exit_code()).unwrap_or(4))
+}
+
+fn read_failed(dir: &std::path::Path, e: &std::io::Error) -> Verdict {
+    eprintln!("aof-inspect: cannot read {}: {e}", ops::log_dir(dir).display());
+    Verdict::Io
 }

@@ -14,9 +14,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::inspect::{self, Verification};
+use super::records::{effect_keys, scan_from};
 use super::Verdict;
-use crate::commands::spec::command_keys;
-use crate::commands::table::table;
 use crate::protocol::Args;
 use crate::storage::io::{read_into, write_all_at, Fs};
 use crate::storage::log_reader::{scan, Stop};
@@ -198,35 +197,11 @@ fn loss_from(fs: &dyn Fs, path: &Path, base: u64, pos: u64, later: &[PathBuf], p
     Ok(loss)
 }
 
-/// `scan` from byte `pos` on, stepping over bad records to the next valid one.
-fn scan_from(bytes: &[u8], log_id: u64, base: u64, mut pos: u64, payload_max_bytes: u64, each: &mut dyn FnMut(&Record<'_>)) {
-    let head = SEGMENT_HEADER_BYTES as u64;
-    while pos < bytes.len() as u64 {
-        // `scan` starts after a segment header: hand it a window whose header space ends at `pos`.
-        let window = &bytes[(pos - head) as usize..];
-        let stop = scan::<()>(window, log_id, offset_at(base, pos), payload_max_bytes, |_, rec| {
-            each(rec);
-            Ok(())
-        });
-        match stop {
-            Ok(Stop::Bad { later: Some(l), .. }) => pos = pos - head + l.pos,
-            _ => break,
-        }
-    }
-}
-
-/// The keys a record's effects name, as the command table finds them (the first argument
-/// when the command is unknown to this build).
+/// The keys a record's effects name.
 fn record_keys(rec: &Record<'_>) -> Vec<Vec<u8>> {
     let (mut at, mut spans, mut keys) = (0, Vec::new(), Vec::new());
     while let Ok(Some(_db)) = next_effect(rec.payload, &mut at, &mut spans) {
-        let args = Args::new(rec.payload, &spans);
-        let found = table().lookup(args).ok().and_then(|r| command_keys(r.spec, args).ok());
-        match found {
-            Some(pos) => keys.extend(pos.into_iter().map(|(i, _)| args.get(i).to_vec())),
-            None if args.len() > 1 => keys.push(args.get(1).to_vec()),
-            None => {}
-        }
+        keys.extend(effect_keys(Args::new(rec.payload, &spans)));
     }
     keys
 }

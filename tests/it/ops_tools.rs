@@ -411,3 +411,59 @@ fn aof_repair_skips_a_corrupt_record_keeping_every_offset_even_below_a_snapshot(
         assert_eq!(v, (i != 3).then(|| format!("v{i}")), "k{i}");
     }
 }
+
+fn inspect_out(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Golden output of `records` (text and JSON, with each filter) and `stats`.
+#[test]
+fn records_and_stats_output_is_golden() {
+    let dir = temp_dir("ops-records");
+    let at = write_log(&dir, &[3, 2]);
+    let d = dir.to_str().unwrap();
+    let (code, text) = inspect_out(&["records", d]);
+    assert_eq!(code, 0);
+    let mut expected = String::from("offset               time                       db      size  command           keys\n");
+    for (i, a) in at.iter().enumerate() {
+        expected.push_str(&format!("{:<20} 2025-11-20T00:00:0{i}.000Z     0 {:>9}  SET               k{i}\n", a.offset, a.len));
+    }
+    assert_eq!(text, expected);
+    let (_, text) = inspect_out(&["records", "--json", "--from", &at[1].offset.to_string(), "--to", &at[3].offset.to_string(), d]);
+    assert_eq!(
+        text,
+        format!(
+            "{{\"offset\":{},\"time_ms\":{},\"db\":0,\"size\":{},\"command\":\"SET\",\"keys\":[\"k1\"]}}\n\
+             {{\"offset\":{},\"time_ms\":{},\"db\":0,\"size\":{},\"command\":\"SET\",\"keys\":[\"k2\"]}}\n",
+            at[1].offset,
+            T0_MS + 1000,
+            at[1].len,
+            at[2].offset,
+            T0_MS + 2000,
+            at[2].len
+        )
+    );
+    let count = |args: &[&str]| inspect_out(args).1.lines().count() - 1;
+    assert_eq!(count(&["records", "--key", "k[34]", d]), 2);
+    assert_eq!(count(&["records", "--command", "set", "--db", "0", d]), 5);
+    assert_eq!(count(&["records", "--command", "del", d]), 0);
+    assert_eq!(count(&["records", "--db", "1", d]), 0);
+    let (code, text) = inspect_out(&["stats", d]);
+    assert_eq!(code, 0);
+    let total: u64 = at.iter().map(|a| a.len).sum();
+    let mut biggest: Vec<&At> = at.iter().collect();
+    biggest.sort_by(|a, b| b.len.cmp(&a.len).then(a.offset.cmp(&b.offset)));
+    let mut expected = format!(
+        "5 records, {total} bytes\n\nwrites per command:\n  SET                         5 {total:>14} bytes\n\nwrites per key prefix:\n"
+    );
+    for i in 0..5 {
+        expected.push_str(&format!("  k{i}                                  1\n"));
+    }
+    expected.push_str("\nbiggest records:\n");
+    for a in biggest {
+        let i = at.iter().position(|x| x.offset == a.offset).unwrap();
+        expected.push_str(&format!("  offset {:<20} {:>12} bytes  SET k{i}\n", a.offset, a.len));
+    }
+    assert_eq!(text, expected);
+}

@@ -20,7 +20,7 @@ use crate::protocol::Args;
 use crate::storage::io::{read_into, write_all_at, Fs};
 use crate::storage::log_reader::{scan, Stop};
 use crate::storage::record::{encode, next_effect, Record, KIND_SKIP, RECORD_HEADER_BYTES};
-use crate::storage::recovery::{self, Options, Repair};
+use crate::storage::recovery::{self, written_len, Options, Repair};
 use crate::storage::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
 
 /// Keys a plan names (it counts them all).
@@ -204,10 +204,6 @@ fn record_keys(rec: &Record<'_>) -> Vec<Vec<u8>> {
         keys.extend(effect_keys(Args::new(rec.payload, &spans)));
     }
     keys
-}
-
-fn written_len(bytes: &[u8]) -> u64 {
-    bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1)
 }
 
 /// The plan as printed (golden-tested: a change here is deliberate).

@@ -299,7 +299,7 @@ pub fn recover(
 }
 
 /// Bytes up to the last non-zero one (a segment's preallocated zeros are not data).
-fn written_len(bytes: &[u8]) -> u64 {
+pub fn written_len(bytes: &[u8]) -> u64 {
     bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i as u64 + 1)
 }
 

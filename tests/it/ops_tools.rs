@@ -467,3 +467,30 @@ fn records_and_stats_output_is_golden() {
     }
     assert_eq!(text, expected);
 }
+
+/// Golden output of `snapshot`; a truncated snapshot is damage (3), a missing file an error (4).
+#[test]
+fn snapshot_report_is_golden_and_damage_is_named() {
+    let dir = temp_dir("ops-snapshot");
+    let at = write_log(&dir, &[4]);
+    let path = write_snapshot(&dir, at[2].offset, 3);
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let c = snapshot::open(&RealFs, &path).unwrap();
+    let (code, text) = inspect_out(&["snapshot", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let expected = format!(
+        "snapshot {name}: ok\n  log offset {}, log id {LOG_ID:016x}, created 2025-11-20T00:00:00.000Z, run id {}\n  3 keys (0 with an expiry) in 1 blocks, {} bytes raw, {} bytes on disk\n  db0: 3 keys, 0 with an expiry\n  string: 3\n",
+        at[2].offset,
+        "01".repeat(20),
+        c.summary.raw_bytes,
+        c.summary.file_bytes
+    );
+    assert_eq!(text, expected);
+    let b = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &b[..b.len() - 1]).unwrap();
+    let (code, text) = inspect_out(&["snapshot", path.to_str().unwrap()]);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.starts_with(&format!("snapshot {name}: DAMAGED: ")), "{text}");
+    let (code, text) = inspect_out(&["snapshot", "/nonexistent/x.snap"]);
+    assert_eq!(code, 4, "{text}");
+}

@@ -788,6 +788,14 @@ impl Thread {
         if !missing || self.shared.fatal.load(Ordering::Acquire) {
             return;
         }
+        // Creating the spare syncs the directory, which makes every name in it durable. A
+        // segment sealed since this thread last synced (an inline roll took the spare) must be
+        // synced first: else a crash could leave it named but without its header, with the
+        // next segment's name durable after it, which recovery must refuse (case F) though no
+        // offset in it was ever durable. No roll can race this: an inline roll needs a spare.
+        if self.sealed_pending() && self.sync().is_err() {
+            return;
+        }
         match Active::create_spare(fs.as_ref(), &dir, size) {
             Ok(f) => lock(&self.shared.files).spare = Some(f),
             // Rolls then create the segment themselves, on this thread.

@@ -168,8 +168,7 @@ pub struct SegmentInfo {
 /// the whole log, which needs the segments together, is `verify`'s).
 pub fn segments(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> std::io::Result<Vec<SegmentInfo>> {
     let log_dir = super::log_dir(dir);
-    let mut bases: Vec<u64> = fs.list(&log_dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
+    let bases = super::segment_bases(fs, &log_dir)?;
     let mut out = Vec::new();
     let mut bytes = Vec::new();
     for base in bases {

@@ -45,8 +45,7 @@ pub(crate) fn effect_keys(args: Args<'_>) -> Vec<Vec<u8>> {
 /// Every valid record of every segment whose header reads, in log order.
 pub fn for_each_record(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64, each: &mut dyn FnMut(&Record<'_>)) -> std::io::Result<()> {
     let log_dir = super::log_dir(dir);
-    let mut bases: Vec<u64> = fs.list(&log_dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
+    let bases = super::segment_bases(fs, &log_dir)?;
     let mut bytes = Vec::new();
     for base in bases {
         let f = fs.open(&log_dir.join(segment::file_name(base)), false)?;

@@ -105,8 +105,7 @@ fn corruption_plan(fs: &dyn Fs, v: &Verification, payload_max_bytes: u64) -> Pla
     let base = segment::parse_file_name(&err.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let Some(base) = base.filter(|&b| b <= offset) else { return Plan::Unrepairable(v.summary.clone()) };
     let pos = offset - base + SEGMENT_HEADER_BYTES as u64;
-    let mut bases: Vec<u64> = fs.list(&v.log_dir).unwrap_or_default().iter().filter_map(|n| segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
+    let bases = super::segment_bases(fs, &v.log_dir).unwrap_or_default();
     let later: Vec<PathBuf> = bases.iter().filter(|&&b| b > base).map(|&b| v.log_dir.join(segment::file_name(b))).collect();
     let next_base = later.first().and_then(|p| segment::parse_file_name(&p.file_name()?.to_string_lossy()));
     let found = loss_from(fs, &err.file, base, pos, &later, payload_max_bytes)

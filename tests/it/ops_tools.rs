@@ -51,6 +51,14 @@ fn write_log(dir: &Path, per_seg: &[usize]) -> Vec<At> {
     at
 }
 
+/// Rewrites the file at `path` through `f`; returns its new bytes.
+fn damage(path: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut b = std::fs::read(path).unwrap();
+    f(&mut b);
+    std::fs::write(path, &b).unwrap();
+    b
+}
+
 fn seg_path(dir: &Path, at: &[At], seg: usize) -> PathBuf {
     let base = at.iter().find(|a| a.seg == seg).map_or(0, |a| a.offset);
     dir.join("log").join(file_name(base))
@@ -141,9 +149,9 @@ fn damage_to_durable_records_is_corruption() {
     let dir = temp_dir("ops-flip");
     let at = write_log(&dir, &[10, 10]);
     let path = seg_path(&dir, &at, 1);
-    let mut b = std::fs::read(&path).unwrap();
-    b[(at[14].pos + 45) as usize] ^= 0x08;
-    std::fs::write(&path, &b).unwrap();
+    damage(&path, |b| {
+        b[(at[14].pos + 45) as usize] ^= 0x08;
+    });
     let (code, line) = verify(&dir);
     assert_eq!(code, 3, "{line}");
     assert!(line.starts_with("corrupt: case C: ") && line.contains(&format!("log offset {}", at[14].offset)), "{line}");
@@ -152,10 +160,10 @@ fn damage_to_durable_records_is_corruption() {
     let dir = temp_dir("ops-flip-d");
     let at = write_log(&dir, &[10, 10, 10]);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    // The segment's last record: no later record in it, two segments after it.
-    b[(at[9].pos + 41) as usize] ^= 0x01;
-    std::fs::write(&path, &b).unwrap();
+    damage(&path, |b| {
+        // The segment's last record: no later record in it, two segments after it.
+        b[(at[9].pos + 41) as usize] ^= 0x01;
+    });
     let (code, line) = verify(&dir);
     assert_eq!((code, line.starts_with("corrupt: case D: ")), (3, true), "{line}");
 
@@ -163,9 +171,9 @@ fn damage_to_durable_records_is_corruption() {
     let dir = temp_dir("ops-zeros");
     let at = write_log(&dir, &[20]);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    b[at[5].pos as usize..at[8].pos as usize].fill(0);
-    std::fs::write(&path, &b).unwrap();
+    damage(&path, |b| {
+        b[at[5].pos as usize..at[8].pos as usize].fill(0);
+    });
     let (code, line) = verify(&dir);
     assert_eq!(code, 3, "{line}");
     assert!(line.starts_with("corrupt: case C: zero-filled bytes followed by data"), "{line}");
@@ -202,11 +210,11 @@ fn a_missing_segment_a_damaged_snapshot_and_a_newer_format_need_a_decision() {
     let dir = temp_dir("ops-newer");
     let at = write_log(&dir, &[4]);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    b[8..10].copy_from_slice(&2u16.to_le_bytes());
-    let crc = crc32fast::hash(&b[..60]);
-    b[60..64].copy_from_slice(&crc.to_le_bytes());
-    std::fs::write(&path, &b).unwrap();
+    damage(&path, |b| {
+        b[8..10].copy_from_slice(&2u16.to_le_bytes());
+        let crc = crc32fast::hash(&b[..60]);
+        b[60..64].copy_from_slice(&crc.to_le_bytes());
+    });
     let (code, line) = verify(&dir);
     assert_eq!(code, 3, "{line}");
     assert!(line.starts_with("corrupt: case I: ") && line.contains("newer Keel"), "{line}");
@@ -233,10 +241,10 @@ fn segments_output_is_golden() {
     let dir = temp_dir("ops-golden");
     let at = write_log(&dir, &[3, 2]);
     let path = seg_path(&dir, &at, 1);
-    let mut b = std::fs::read(&path).unwrap();
-    let last = at[4];
-    b.truncate((last.pos + 10) as usize);
-    std::fs::write(&path, &b).unwrap();
+    let b = damage(&path, |b| {
+        let last = at[4];
+        b.truncate((last.pos + 10) as usize);
+    });
     let out = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(["segments", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let expected = format!(
@@ -309,9 +317,9 @@ fn aof_repair_shows_what_a_cut_at_corruption_loses_and_cuts_only_when_told() {
     let dir = temp_dir("repair-corrupt");
     let at = write_log(&dir, &[8, 8]);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    b[(at[3].pos + 50) as usize] ^= 0x20;
-    std::fs::write(&path, &b).unwrap();
+    let b = damage(&path, |b| {
+        b[(at[3].pos + 50) as usize] ^= 0x20;
+    });
     let before = contents(&dir);
     let (code, text) = repair(&[dir.to_str().unwrap()]);
     assert_eq!(code, 3, "{text}");
@@ -373,9 +381,9 @@ fn aof_repair_skips_a_corrupt_record_keeping_every_offset_even_below_a_snapshot(
     let snap_at = at[10].offset;
     write_snapshot(&dir, snap_at, 10);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    b[(at[3].pos + 44) as usize] ^= 0x02;
-    std::fs::write(&path, &b).unwrap();
+    let b = damage(&path, |b| {
+        b[(at[3].pos + 44) as usize] ^= 0x02;
+    });
     let (code, text) = repair(&[dir.to_str().unwrap()]);
     assert_eq!(code, 3, "{text}");
     assert!(text.contains("--truncate-at-corruption is not possible: snapshot "), "{text}");
@@ -397,9 +405,9 @@ fn aof_repair_skips_a_corrupt_record_keeping_every_offset_even_below_a_snapshot(
     let dir = temp_dir("repair-skip-replay");
     let at = write_log(&dir, &[8, 8]);
     let path = seg_path(&dir, &at, 0);
-    let mut b = std::fs::read(&path).unwrap();
-    b[(at[3].pos + 44) as usize] ^= 0x02;
-    std::fs::write(&path, &b).unwrap();
+    damage(&path, |b| {
+        b[(at[3].pos + 44) as usize] ^= 0x02;
+    });
     let (code, text) = repair(&["--apply", "--skip-corrupt-record", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{text}");
     let srv = crate::common::Server::start_in(&dir, &["--appendonly", "yes"]);

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use keel::ops::repair::{self, Fix, Plan};
+use keel::ops::restore::{self, Target};
 use keel::ops::{self, inspect, Verdict};
 use keel::storage::io::RealFs;
 
@@ -21,7 +22,10 @@ taken first: a running server holds it, and the repair refuses.
 #[derive(Parser)]
 #[command(name = "aof-repair", version, about = "Repair a Keel data directory's log (prints the plan unless --apply)")]
 #[command(after_help = format!("{AFTER_HELP}{}", ops::EXIT_CODES_HELP))]
+#[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    restore: Option<Restore>,
     /// Make the repair (after a backup); without it only the plan is printed.
     #[arg(long)]
     apply: bool,
@@ -40,13 +44,80 @@ struct Cli {
     #[arg(long, default_value_t = 1 << 30)]
     record_max_bytes: u64,
     /// The data directory (or its `log` directory).
-    dir: PathBuf,
+    #[arg(required = true)]
+    dir: Option<PathBuf>,
+}
+
+const RESTORE_HELP: &str = "Builds OUT, a new data directory holding DIR's state as of the target, from the snapshots and
+segments DIR retains (the server's log-retention-hours and log-retention-bytes keep more of
+them). DIR is only read: it may be a running server's. Start a server on OUT to read the past:
+  keel-server --dir OUT --port 6380
+
+--to-offset N: every record that ends at or before log offset N (offsets are what
+  `aof-inspect records DIR` prints; to leave out the record at offset N, give N).
+--to-time T: every record up to the first one stamped later than T. T is Unix seconds
+  (1763596800 or 1763596800.250) or RFC 3339 (2025-11-20T00:00:00Z, 2025-11-20T01:00:00+01:00).
+
+Exit codes:
+  0  restored: OUT holds the state and a dry recovery of it passed
+  2  usage error, a target outside what DIR retains, or an OUT that is not new or empty
+  3  DIR's log is damaged before the target (restore to an offset before the damage, or repair)
+  4  I/O error";
+
+#[derive(Subcommand)]
+enum Restore {
+    /// Build a new data directory holding the state as of a log offset or a time.
+    #[command(after_help = RESTORE_HELP)]
+    Restore {
+        /// The log offset to restore to.
+        #[arg(long, value_name = "N", conflicts_with = "to_time", required_unless_present = "to_time")]
+        to_offset: Option<u64>,
+        /// The time to restore to: Unix seconds or RFC 3339.
+        #[arg(long, value_name = "T", value_parser = parse_time)]
+        to_time: Option<u64>,
+        /// The new data directory (must not exist, or be empty).
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// Largest record payload to accept as valid (the server's `record-max-bytes`).
+        #[arg(long, default_value_t = 1 << 30)]
+        record_max_bytes: u64,
+        /// The data directory to restore from (or its `log` directory).
+        dir: PathBuf,
+    },
+}
+
+fn parse_time(s: &str) -> Result<u64, String> {
+    let ms = keel::util::log::parse_time(s)?;
+    u64::try_from(ms).map_err(|_| format!("'{s}' is before 1970"))
+}
+
+fn run_restore(r: Restore) -> ExitCode {
+    let Restore::Restore { to_offset, to_time, out, record_max_bytes, dir } = r;
+    let target = match (to_offset, to_time) {
+        (Some(n), _) => Target::Offset(n),
+        (None, Some(t)) => Target::Time(t),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    match restore::restore(&RealFs, &dir, target, &out, record_max_bytes) {
+        Ok(r) => {
+            print!("{}", restore::restored_text(&r, target));
+            ExitCode::SUCCESS
+        }
+        Err((code, why)) => {
+            eprintln!("aof-repair restore: {why}");
+            ExitCode::from(u8::try_from(code).unwrap_or(4))
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(r) = cli.restore {
+        return run_restore(r);
+    }
+    let Some(dir) = cli.dir else { unreachable!("clap requires DIR") };
     let fs = RealFs;
-    let (v, plan) = repair::plan(&fs, &cli.dir, cli.record_max_bytes);
+    let (v, plan) = repair::plan(&fs, &dir, cli.record_max_bytes);
     print!("{}", repair::plan_text(&plan));
     let code = match (&plan, cli.apply) {
         (Plan::Nothing, _) => Verdict::Clean,
@@ -70,7 +141,7 @@ fn main() -> ExitCode {
                     for s in &saved {
                         println!("backed up: {}", s.display());
                     }
-                    let after = inspect::verify(&fs, &cli.dir, cli.record_max_bytes);
+                    let after = inspect::verify(&fs, &dir, cli.record_max_bytes);
                     println!("after the repair: {}", after.summary);
                     after.verdict
                 }

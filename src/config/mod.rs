@@ -80,6 +80,8 @@ pub struct Config {
     pub segment_size_bytes: u64,
     pub record_max_bytes: u64,
     pub snapshot_retain: u64,
+    pub log_retention_hours: u64,
+    pub log_retention_bytes: u64,
     pub max_recovery_seconds: u64,
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
@@ -134,6 +136,8 @@ impl Default for Config {
             segment_size_bytes: 64 << 20,
             record_max_bytes: 1 << 30,
             snapshot_retain: 2,
+            log_retention_hours: 0,
+            log_retention_bytes: 0,
             max_recovery_seconds: 0,
             auto_aof_rewrite_percentage: 0,
             auto_aof_rewrite_min_size: 0,
@@ -333,6 +337,8 @@ impl Config {
         self.segment_size_bytes = uint(self, "segment-size");
         self.record_max_bytes = uint(self, "record-max-bytes");
         self.snapshot_retain = uint(self, "snapshot-retain");
+        self.log_retention_hours = uint(self, "log-retention-hours");
+        self.log_retention_bytes = uint(self, "log-retention-bytes");
         self.max_recovery_seconds = uint(self, "max-recovery-seconds");
         self.auto_aof_rewrite_percentage = uint(self, "auto-aof-rewrite-percentage");
         self.auto_aof_rewrite_min_size = uint(self, "auto-aof-rewrite-min-size");

@@ -121,6 +121,9 @@ pub const PARAMS: &[Param] = &[
     p("lfu-log-factor", Int(0, I32), "10", KEEL),
     p("list-compress-depth", Int(0, I32), "0", 0),
     p("list-max-listpack-size", Int(-I32 - 1, I32), "-2", 0),
+    // Keel: keep every point of the last N hours / N bytes of log restorable (aof-repair restore).
+    p("log-retention-bytes", Mem(0, i64::MAX), "0", KEEL),
+    p("log-retention-hours", Int(0, 1_000_000), "0", KEEL),
     p("logfile", Str, "", IMMUTABLE | KEEL),
     p("loglevel", Enum(&["debug", "verbose", "notice", "warning"]), "notice", KEEL),
     p("masterauth", Str, "", 0),

@@ -224,7 +224,12 @@ impl Server {
         let dir = crate::server::durability::log_dir(self);
         let seq = self.snapshots.next_seq.max(1);
         self.snapshots.next_seq = seq + 1;
-        let retain = usize::try_from(self.config.snapshot_retain).unwrap_or(2);
+        let retain = compactor::Retention {
+            snapshots: usize::try_from(self.config.snapshot_retain).unwrap_or(2),
+            keep_ms: self.config.log_retention_hours.saturating_mul(3_600_000),
+            keep_bytes: self.config.log_retention_bytes,
+            now_ms: 0,
+        };
         let log = self.log.as_ref().map(crate::storage::log_writer::LogWriter::sync_handle);
         Ok(Box::new(move || compactor::Job::new(fs, &dir, header, seq, retain, log)))
     }

@@ -8,6 +8,7 @@
 pub mod inspect;
 pub mod records;
 pub mod repair;
+pub mod restore;
 
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,9 @@
 //! 2. wait until the log is durable past the snapshot's offset (so the log never ends before
 //!    a snapshot that recovery may load);
 //! 3. rename to `<name>.snap`, fsync the directory: the snapshot now exists;
-//! 4. delete snapshots beyond the newest `retain`, then the segments wholly before the
-//!    oldest snapshot kept, and fsync the directory. A power loss may keep any subset of these
+//! 4. delete snapshots beyond the newest `retain` (and the one `Retention` keeps for
+//!    point-in-time restore), then the segments wholly before the oldest snapshot kept, and
+//!    fsync the directory. A power loss may keep any subset of these
 //!    deletions; that is safe because recovery never reads a segment wholly before the
 //!    snapshot it loads, and every snapshot kept is at or after the cut.
 
@@ -47,16 +48,36 @@ pub struct Job {
     fs: Arc<dyn Fs>,
     dir: PathBuf,
     seq: u64,
-    retain: usize,
+    retain: Retention,
     log: Option<LogSync>,
     log_offset: u64,
     writer: Result<Writer, String>,
 }
 
+/// What step 4 keeps: the newest `snapshots` (at least 2), and, for point-in-time restore
+/// (`aof-repair restore`), enough older history that every point of the last `keep_ms`
+/// milliseconds and of the last `keep_bytes` bytes of log stays restorable: the newest
+/// snapshot at or before that window's start, and every segment after it (0: off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub snapshots: usize,
+    pub keep_ms: u64,
+    pub keep_bytes: u64,
+    /// The clock `keep_ms` counts back from (Unix ms).
+    pub now_ms: u64,
+}
+
+impl Retention {
+    /// Only the newest `snapshots` snapshots and the log after the oldest of them.
+    pub fn snapshots(n: usize) -> Self {
+        Retention { snapshots: n, keep_ms: 0, keep_bytes: 0, now_ms: 0 }
+    }
+}
+
 impl Job {
     /// Creates the temporary file (on the compactor's thread: file I/O stays off the
     /// executor).
-    pub fn new(fs: Arc<dyn Fs>, dir: &Path, header: Header, seq: u64, retain: usize, log: Option<LogSync>) -> Self {
+    pub fn new(fs: Arc<dyn Fs>, dir: &Path, header: Header, seq: u64, retain: Retention, log: Option<LogSync>) -> Self {
         let writer = Writer::create(fs.clone(), dir, header, seq).map_err(|e| format!("cannot create the snapshot file: {e}"));
         Job { fs, dir: dir.to_path_buf(), seq, retain, log, log_offset: header.log_offset, writer }
     }
@@ -87,7 +108,8 @@ impl Job {
             }
         }
         let path = w.commit(self.seq).map_err(|e| format!("publishing the snapshot failed: {e}"))?;
-        let (removed_snapshots, removed_segments) = prune(self.fs.as_ref(), &self.dir, self.retain)
+        let retain = Retention { now_ms: crate::executor::unix_ms().try_into().unwrap_or(0), ..self.retain };
+        let (removed_snapshots, removed_segments) = prune(self.fs.as_ref(), &self.dir, &retain)
             .map_err(|e| format!("the snapshot is saved, but removing old files failed: {e}"))?;
         Ok(Done { path, file_bytes, keys, log_offset: self.log_offset, removed_snapshots, removed_segments })
     }
@@ -113,21 +135,36 @@ pub fn next_seq(fs: &dyn Fs, dir: &Path) -> u64 {
     list_snapshots(fs, dir).ok().and_then(|v| v.iter().map(|s| s.1).max()).map_or(1, |m| m + 1)
 }
 
-/// Step 4: keeps the newest `retain` snapshots (at least 2: the newest and its fallback) and
-/// the segments from the oldest kept one on; returns (snapshots removed, segments removed).
-/// With a single snapshot every segment stays: the whole log is its fallback.
-pub fn prune(fs: &dyn Fs, dir: &Path, retain: usize) -> std::io::Result<(usize, usize)> {
+/// Step 4: keeps the newest `retain.snapshots` snapshots (at least 2: the newest and its
+/// fallback), the one the retention window needs, and the segments from the oldest kept one
+/// on; returns (snapshots removed, segments removed). With a single snapshot every segment
+/// stays: the whole log is its fallback.
+pub fn prune(fs: &dyn Fs, dir: &Path, retain: &Retention) -> std::io::Result<(usize, usize)> {
     let snaps = list_snapshots(fs, dir)?;
-    let excess = snaps.len().saturating_sub(retain.max(2));
-    for (_, _, name) in &snaps[..excess] {
-        fs.remove(&dir.join(name))?;
+    let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
+    bases.sort_unstable();
+    let newest = snaps.len().saturating_sub(retain.snapshots.max(2));
+    // The snapshot a restore to the window's start would load, and whether the log's very
+    // start must stay (the window reaches before every snapshot, and the log has it).
+    let (anchor, keep_all) = match window_start(fs, dir, &bases, &snaps, retain)? {
+        None => (None, false),
+        Some(start) => match snaps.iter().rposition(|s| s.0 <= start) {
+            Some(i) => (Some(i), false),
+            None => (None, bases.first() == Some(&0)),
+        },
+    };
+    let keep = |i: usize| i >= newest || anchor == Some(i);
+    let mut removed_snapshots = 0;
+    for (i, (_, _, name)) in snaps.iter().enumerate() {
+        if !keep(i) {
+            fs.remove(&dir.join(name))?;
+            removed_snapshots += 1;
+        }
     }
-    let kept = &snaps[excess..];
+    let kept: Vec<u64> = snaps.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, s)| s.0).collect();
     let mut removed_segments = 0;
-    if kept.len() >= 2 {
-        let cutoff = kept[0].0;
-        let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
-        bases.sort_unstable();
+    if kept.len() >= 2 && !keep_all {
+        let cutoff = kept[0];
         // A segment's records end where the next segment begins; the last one is active.
         for w in bases.windows(2) {
             if w[1] > cutoff {
@@ -137,10 +174,47 @@ pub fn prune(fs: &dyn Fs, dir: &Path, retain: usize) -> std::io::Result<(usize, 
             removed_segments += 1;
         }
     }
-    if excess > 0 || removed_segments > 0 {
+    if removed_snapshots > 0 || removed_segments > 0 {
         fs.sync_dir(dir)?;
     }
-    Ok((excess, removed_segments))
+    Ok((removed_snapshots, removed_segments))
+}
+
+/// The oldest log offset the retention window must keep restorable (None: retention off).
+/// The byte window counts back from the newest snapshot (the log's end is at or past it).
+/// The time window starts in the newest segment whose first record is at or before
+/// `now - keep_ms`: a restore to any time after that cuts the log in or after it.
+fn window_start(fs: &dyn Fs, dir: &Path, bases: &[u64], snaps: &[(u64, u64, String)], r: &Retention) -> std::io::Result<Option<u64>> {
+    let mut start: Option<u64> = None;
+    if r.keep_bytes > 0 {
+        let end = snaps.last().map_or(0, |s| s.0);
+        start = Some(end.saturating_sub(r.keep_bytes));
+    }
+    if r.keep_ms > 0 {
+        let since = r.now_ms.saturating_sub(r.keep_ms);
+        let mut at = bases.first().copied().unwrap_or(0);
+        for &base in bases {
+            match first_record_ms(fs, &dir.join(segment::file_name(base)))? {
+                Some(ms) if ms <= since => at = base,
+                _ => break,
+            }
+        }
+        start = Some(start.map_or(at, |s| s.min(at)));
+    }
+    Ok(start)
+}
+
+/// The timestamp of a segment's first record (None: it has none yet). Read without its
+/// checksum: this only decides which old files to keep.
+fn first_record_ms(fs: &dyn Fs, path: &Path) -> std::io::Result<Option<u64>> {
+    let f = fs.open(path, false)?;
+    let mut h = [0u8; super::record::RECORD_HEADER_BYTES];
+    match super::io::read_exact_at(f.as_ref(), segment::SEGMENT_HEADER_BYTES as u64, &mut h) {
+        Ok(()) if h != [0; super::record::RECORD_HEADER_BYTES] => Ok(Some(u64::from_le_bytes(h[24..32].try_into().unwrap_or_default()))),
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Removes temporary files of snapshots a crash interrupted.
@@ -259,13 +333,73 @@ mod tests {
         for (o, s) in [(50, 1), (210, 2), (250, 3)] {
             touch(&fs, &dir.join(snapshot::file_name(o, s)));
         }
-        assert_eq!(prune(&fs, dir, 2).unwrap(), (1, 2));
+        assert_eq!(prune(&fs, dir, &Retention::snapshots(2)).unwrap(), (1, 2));
         let left = fs.list(dir).unwrap();
         let mut want = vec![segment::file_name(200), segment::file_name(300), snapshot::file_name(210, 2), snapshot::file_name(250, 3)];
         want.sort();
         assert_eq!(left, want);
         // Never fewer than two: the newest and its fallback.
-        assert_eq!(prune(&fs, dir, 1).unwrap(), (0, 0));
+        assert_eq!(prune(&fs, dir, &Retention::snapshots(1)).unwrap(), (0, 0));
         assert_eq!(next_seq(&fs, dir), 4);
+    }
+
+    /// Segments at 0, 100, .. 500 whose first records are stamped 1000 s apart, snapshots at
+    /// 50, 150, .. 450; the window decides which old ones stay.
+    fn history(fs: &SimFs, dir: &Path) {
+        fs.create_dir_all(dir).unwrap();
+        for (i, base) in (0u64..6).map(|i| (i, i * 100)) {
+            let mut b = segment::SegmentHeader { log_id: 1, base_offset: base, created_ms: 0 }.encode().to_vec();
+            let rec = crate::storage::record::Record {
+                kind: 1,
+                offset: base,
+                timestamp_ms: (i + 1) * 1_000_000,
+                durable_offset: base,
+                payload: b"x",
+            };
+            crate::storage::record::encode(&mut b, 1, &rec);
+            let f = fs.create(&dir.join(segment::file_name(base))).unwrap();
+            write_all_at(f.as_ref(), 0, &b).unwrap();
+        }
+        for (i, o) in [50u64, 150, 250, 350, 450].into_iter().enumerate() {
+            touch(fs, &dir.join(snapshot::file_name(o, i as u64 + 1)));
+        }
+    }
+
+    fn left(fs: &SimFs, dir: &Path) -> (Vec<u64>, Vec<u64>) {
+        let snaps = list_snapshots(fs, dir).unwrap().into_iter().map(|s| s.0).collect();
+        let mut segs: Vec<u64> = fs.list(dir).unwrap().iter().filter_map(|n| segment::parse_file_name(n)).collect();
+        segs.sort_unstable();
+        (snaps, segs)
+    }
+
+    #[test]
+    fn retention_keeps_the_snapshot_and_log_a_restore_to_the_window_start_needs() {
+        let dir = Path::new("/d");
+        // Off: the newest two snapshots and the log from the older one.
+        let fs = SimFs::new(5);
+        history(&fs, dir);
+        assert_eq!(prune(&fs, dir, &Retention::snapshots(2)).unwrap(), (3, 3));
+        assert_eq!(left(&fs, dir), (vec![350, 450], vec![300, 400, 500]));
+        // 2500 s back from 6000 s is 3500 s, inside the segment at 200 (its first record is
+        // at 3000 s, the next one's at 4000 s): a restore to then may cut the log anywhere
+        // from offset 200 on, so the snapshot at 150 and the log from its segment stay.
+        let fs = SimFs::new(5);
+        history(&fs, dir);
+        let r = Retention { snapshots: 2, keep_ms: 2_500_000, keep_bytes: 0, now_ms: 6_000_000 };
+        assert_eq!(prune(&fs, dir, &r).unwrap(), (2, 1));
+        assert_eq!(left(&fs, dir), (vec![150, 350, 450], vec![100, 200, 300, 400, 500]));
+        // 200 bytes back from the newest snapshot (450): offset 250, so the snapshot at 250.
+        let fs = SimFs::new(5);
+        history(&fs, dir);
+        let r = Retention { snapshots: 2, keep_ms: 0, keep_bytes: 200, now_ms: 0 };
+        assert_eq!(prune(&fs, dir, &r).unwrap(), (2, 2));
+        assert_eq!(left(&fs, dir), (vec![250, 350, 450], vec![200, 300, 400, 500]));
+        // A window older than every snapshot keeps the log from offset 0: the history from
+        // the start is restorable.
+        let fs = SimFs::new(5);
+        history(&fs, dir);
+        let r = Retention { snapshots: 2, keep_ms: 5_500_000, keep_bytes: 0, now_ms: 6_000_000 };
+        assert_eq!(prune(&fs, dir, &r).unwrap(), (3, 0));
+        assert_eq!(left(&fs, dir), (vec![350, 450], vec![0, 100, 200, 300, 400, 500]));
     }
 }

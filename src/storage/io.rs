@@ -64,6 +64,19 @@ pub fn write_all_at(f: &dyn LogFile, mut pos: u64, mut buf: &[u8]) -> io::Result
     Ok(())
 }
 
+/// Fills `buf` from byte `pos`; a file that ends first is an `UnexpectedEof` error.
+pub fn read_exact_at(f: &dyn LogFile, mut pos: u64, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        let n = f.read_at(pos, buf)?;
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ends early"));
+        }
+        pos += n as u64;
+        buf = &mut buf[n..];
+    }
+    Ok(())
+}
+
 /// Reads the whole file.
 pub fn read_all(f: &dyn LogFile) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();

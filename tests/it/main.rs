@@ -24,5 +24,6 @@ mod lists;
 mod log_faults;
 mod models;
 mod ops_tools;
+mod restore;
 mod snapshots;
 mod wire;

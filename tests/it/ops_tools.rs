@@ -66,12 +66,25 @@ fn seg_path(dir: &Path, at: &[At], seg: usize) -> PathBuf {
 
 /// A snapshot at `offset` holding `keys` small keys.
 fn write_snapshot(dir: &Path, offset: u64, keys: usize) -> PathBuf {
+    snapshot_of(dir, offset, T0_MS, (0..keys).map(|i| (format!("k{i}"), "v".to_string())))
+}
+
+/// The true image of `write_log`'s first `n` records (`k<i>` = `v<i>`), taken just after
+/// the last of them.
+fn write_image(dir: &Path, at: &[At], n: usize) -> PathBuf {
+    let created = T0_MS + (n as u64 - 1) * 1000 + 500;
+    snapshot_of(dir, at[n].offset, created, (0..n).map(|i| (format!("k{i}"), format!("v{i}"))))
+}
+
+fn snapshot_of(dir: &Path, offset: u64, created_ms: u64, kvs: impl Iterator<Item = (String, String)>) -> PathBuf {
     let log = dir.join("log");
-    let header = Header { log_id: LOG_ID, log_offset: offset, created_ms: T0_MS, run_id: [1; 20], key_seed: 7 };
+    let header = Header { log_id: LOG_ID, log_offset: offset, created_ms, run_id: [1; 20], key_seed: 7 };
     let mut w = snapshot::Writer::create(Arc::new(RealFs), &log, header, 1).unwrap();
     let mut raw = Vec::new();
-    for i in 0..keys {
-        snapshot::put_key(&mut raw, 0, format!("k{i}").as_bytes(), None, &Value::Str(Str::from_bytes(b"v")));
+    let mut keys = 0;
+    for (k, v) in kvs {
+        snapshot::put_key(&mut raw, 0, k.as_bytes(), None, &Value::Str(Str::from_bytes(v.as_bytes())));
+        keys += 1;
     }
     w.write_block(&raw, keys as u32).unwrap();
     w.finish(&[DbCount { db: 0, keys: keys as u64, volatile: 0 }]).unwrap();
@@ -501,4 +514,84 @@ fn snapshot_report_is_golden_and_damage_is_named() {
     assert!(text.starts_with(&format!("snapshot {name}: DAMAGED: ")), "{text}");
     let (code, text) = inspect_out(&["snapshot", "/nonexistent/x.snap"]);
     assert_eq!(code, 4, "{text}");
+}
+
+/// Runs `aof-repair restore --to-time|--to-offset <at> --out <out> <dir>`.
+fn restore(dir: &Path, by: &str, at: &str, out: &Path) -> (i32, String) {
+    repair(&["restore", by, at, "--out", out.to_str().unwrap(), dir.to_str().unwrap()])
+}
+
+/// Unix seconds of `write_log`'s record `i` plus `extra_ms`.
+fn at_time(i: u64, extra_ms: u64) -> String {
+    let ms = T0_MS + i * 1000 + extra_ms;
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+#[test]
+fn restore_reaches_up_to_damage_and_back_to_what_is_retained() {
+    let dir = temp_dir("restore-lib");
+    let at = write_log(&dir, &[4, 4, 4]);
+    damage(&seg_path(&dir, &at, 2), |b| b[at[9].pos as usize + 45] ^= 0x10);
+    let before = contents(&dir);
+
+    // Before the damage: records 0..=5, from the log's start; the report is golden.
+    let out = temp_dir("restore-lib-out");
+    let (code, text) = restore(&dir, "--to-time", &at_time(5, 999), &out);
+    assert_eq!(code, 0, "{text}");
+    let golden = format!(
+        "target:          time 2025-11-20T00:00:05.999Z
+from snapshot:   none (the log from offset 0)
+then replays:    6 records in 2 segments, to log offset {o6}
+last kept:       offset {o5} at 2025-11-20T00:00:05.000Z
+first left out:  offset {o6} at 2025-11-20T00:00:06.000Z
+copied:          {copied} bytes
+restored: OUT holds the state at log offset {o6}; read it with keel-server --dir OUT
+",
+        o5 = at[5].offset,
+        o6 = at[6].offset,
+        copied = 2 * SEGMENT_HEADER_BYTES as u64 + at[6].offset,
+    );
+    assert_eq!(text.replace(out.to_str().unwrap(), "OUT"), golden);
+    assert_server_holds_first(&out, 6, 12);
+
+    // Past the damage: refused, naming the offset to restore to instead; which works.
+    let out = temp_dir("restore-lib-past");
+    let (code, text) = restore(&dir, "--to-time", &at_time(10, 0), &out);
+    assert_eq!(code, 3, "{text}");
+    let hint = format!("--to-offset {}", at[9].offset);
+    assert!(text.contains(&format!("damaged at offset {}", at[9].offset)) && text.contains(&hint), "{text}");
+    let (code, text) = restore(&dir, "--to-offset", &at[9].offset.to_string(), &out);
+    assert_eq!(code, 0, "{text}");
+    assert_server_holds_first(&out, 9, 12);
+    // An offset inside a record rounds down to the record before it.
+    let out = temp_dir("restore-lib-mid");
+    let (code, text) = restore(&dir, "--to-offset", &(at[3].offset + 7).to_string(), &out);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(&format!("the last record boundary at or before it is {}", at[3].offset)), "{text}");
+    assert_server_holds_first(&out, 3, 12);
+    assert!(before == contents(&dir), "restore changed its source");
+
+    // A snapshot of the first 4 records, and the log before it gone (as pruning leaves it).
+    write_image(&dir, &at, 4);
+    std::fs::remove_file(seg_path(&dir, &at, 0)).unwrap();
+    let out = temp_dir("restore-lib-snap");
+    let (code, text) = restore(&dir, "--to-time", &at_time(6, 0), &out);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(&format!("(log offset {})", at[4].offset)) && text.contains("then replays:    3 records in 1 segments"),
+        "{text}"
+    );
+    assert_server_holds_first(&out, 7, 12);
+    // Between the snapshot and the first retained record: the snapshot alone.
+    let out = temp_dir("restore-lib-snap-only");
+    let (code, text) = restore(&dir, "--to-time", &at_time(3, 700), &out);
+    assert_eq!(code, 0, "{text}");
+    assert_server_holds_first(&out, 4, 12);
+    // Before the snapshot: no longer retained.
+    let out = temp_dir("restore-lib-gone");
+    std::fs::remove_dir(&out).unwrap();
+    let (code, text) = restore(&dir, "--to-time", &at_time(2, 0), &out);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains(&format!("the oldest restorable point is the snapshot at offset {}", at[4].offset)), "{text}");
+    assert!(!out.exists());
 }

@@ -11,12 +11,12 @@ use redis::Commands;
 
 use crate::common::{ok, st, temp_dir, Reference, Server};
 
-fn info_field(c: &mut redis::Connection, name: &str) -> String {
+pub(crate) fn info_field(c: &mut redis::Connection, name: &str) -> String {
     let info: String = redis::cmd("INFO").arg("persistence").query(c).unwrap();
     info.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap_or_else(|| panic!("no {name} in {info}")).trim().to_string()
 }
 
-fn wait_no_snapshot(c: &mut redis::Connection) {
+pub(crate) fn wait_no_snapshot(c: &mut redis::Connection) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while info_field(c, "rdb_bgsave_in_progress") == "1" || info_field(c, "aof_rewrite_in_progress") == "1" {
         assert!(Instant::now() < deadline, "the snapshot never finished");
@@ -24,11 +24,11 @@ fn wait_no_snapshot(c: &mut redis::Connection) {
     }
 }
 
-fn digest(c: &mut redis::Connection) -> String {
+pub(crate) fn digest(c: &mut redis::Connection) -> String {
     redis::cmd("DEBUG").arg("DIGEST").query(c).unwrap()
 }
 
-fn files(dir: &Path, suffix: &str) -> Vec<String> {
+pub(crate) fn files(dir: &Path, suffix: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir.join("log"))
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(suffix)).collect())
         .unwrap_or_default();

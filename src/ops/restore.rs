@@ -1,0 +1,296 @@
+//! Point-in-time restore: a new data directory holding the state as of a log offset or a
+//! time, built from what the source directory retains (snapshots and the segments after the
+//! oldest of them; the server's `log-retention-*` settings keep more of them).
+//!
+//! The output is the source's own files cut short: the newest valid snapshot at or before the
+//! cut, and the segments from it to the cut, the last one truncated exactly there. A server
+//! started on it replays them with its ordinary recovery, so the restored state is what the
+//! server itself computes from those records, not a second implementation of replay. The
+//! source is only read (a live server's directory is fine); the output is checked by a dry
+//! recovery before the tool says it is done.
+//!
+//! The output keeps the source's log id: it is the same history up to the cut, and a branch
+//! of it after (docs/operations.md, "Restore").
+
+use std::path::{Path, PathBuf};
+
+use super::Verdict;
+use crate::storage::io::{write_all_at, Fs};
+use crate::storage::recovery::{self, Options};
+use crate::storage::segment::{self, SEGMENT_HEADER_BYTES};
+use crate::storage::{compactor, snapshot};
+use crate::util::log::format_rfc3339;
+
+/// Exit code for a target the retained history cannot reach, or an output that exists: a
+/// bad argument value, like clap's usage errors.
+pub const EXIT_TARGET: i32 = 2;
+
+/// Copies go through a buffer of this size.
+const COPY_CHUNK: usize = 8 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The state after every record that ends at or before this offset.
+    Offset(u64),
+    /// The state before the first record stamped later than this (Unix ms).
+    Time(u64),
+}
+
+/// What a restore built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    pub out_log: PathBuf,
+    /// The log offset of the restored state (a record boundary).
+    pub offset: u64,
+    /// The snapshot it starts from: file name and log offset.
+    pub snapshot: Option<(String, u64)>,
+    pub segments: usize,
+    /// Records a server replays after the snapshot.
+    pub records: u64,
+    pub bytes_copied: u64,
+    /// The last record kept: offset and time.
+    pub last_kept: Option<(u64, u64)>,
+    /// The first record left out: offset and time.
+    pub first_left_out: Option<(u64, u64)>,
+}
+
+/// Failure: the exit code (`EXIT_TARGET`, or a verdict's) and why.
+pub type Failure = (i32, String);
+
+fn fail(v: Verdict, why: impl Into<String>) -> Failure {
+    (v.exit_code(), why.into())
+}
+
+fn time(ms: u64) -> String {
+    format_rfc3339(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// A snapshot the restore may start from.
+struct Candidate {
+    name: String,
+    offset: u64,
+    log_id: u64,
+    created_ms: u64,
+    /// Whether a record of the log starts at its offset, or the log ends there.
+    boundary: bool,
+}
+
+/// Builds `out` (a new or empty directory) holding the state of `src` at `target`.
+pub fn restore(fs: &dyn Fs, src: &Path, target: Target, out: &Path, payload_max_bytes: u64) -> Result<Restored, Failure> {
+    let log_dir = super::log_dir(src);
+    let bases =
+        super::segment_bases(fs, &log_dir).map_err(|e| fail(Verdict::Io, format!("cannot read directory {}: {e}", log_dir.display())))?;
+    let mut cands: Vec<Candidate> = compactor::list_snapshots(fs, &log_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(offset, _, name)| {
+            let s = snapshot::open(fs, &log_dir.join(&name)).ok()?.summary;
+            (s.header.log_offset == offset).then_some(Candidate {
+                name,
+                offset,
+                log_id: s.header.log_id,
+                created_ms: s.header.created_ms,
+                boundary: false,
+            })
+        })
+        .collect();
+    let Some(&first_base) = bases.first() else {
+        return Err(fail(Verdict::Corrupt, format!("{} holds no log segment to restore from", log_dir.display())));
+    };
+
+    // Find the cut: scan from the oldest segment until the first record the target leaves out.
+    let (mut kept_end, mut kept_records, mut last_kept, mut left_out) = (first_base, 0u64, None, None);
+    let mut records_since: Vec<u64> = vec![0; cands.len()];
+    let opts = Options { payload_max_bytes, load_truncated: true, from_offset: first_base, log_id: None, dry_run: true };
+    let result = recovery::recover(fs, &log_dir, &opts, &mut |rec| {
+        let keep = match target {
+            Target::Offset(n) => rec.end_offset() <= n,
+            Target::Time(t) => rec.timestamp_ms <= t,
+        };
+        for c in cands.iter_mut() {
+            c.boundary |= c.offset == rec.offset;
+        }
+        if !keep {
+            left_out = Some((rec.offset, rec.timestamp_ms));
+            // Stops the scan: nothing after the cut matters.
+            return Err(String::new());
+        }
+        for (c, n) in cands.iter().zip(records_since.iter_mut()) {
+            *n += u64::from(rec.offset >= c.offset);
+        }
+        kept_end = rec.end_offset();
+        kept_records += 1;
+        last_kept = Some((rec.offset, rec.timestamp_ms));
+        Ok(())
+    });
+    let log_end = match (&result, left_out) {
+        (_, Some(_)) => None,
+        (Ok(r), None) => Some(r.end_offset),
+        (Err(e), None) if e.case == 'X' => return Err(fail(Verdict::Io, e.to_string())),
+        // Damage at or past an offset target leaves every record before it intact.
+        (Err(e), None) if matches!((target, e.offset), (Target::Offset(n), Some(d)) if n <= d) => None,
+        (Err(e), None) => {
+            let at = e.offset.map_or_else(String::new, |o| format!(" at offset {o}"));
+            let hint = e.offset.map_or_else(String::new, |o| format!("; restore to an offset at or before it (--to-offset {o}), or"));
+            return Err(fail(
+                Verdict::Corrupt,
+                format!(
+                    "the log is damaged{at}, before the point asked for: {}{hint} repair the log first (`aof-repair {}`)",
+                    e.reason,
+                    src.display()
+                ),
+            ));
+        }
+    };
+    if let (Target::Offset(n), Some(end)) = (target, log_end) {
+        if n > end {
+            return Err((EXIT_TARGET, format!("offset {n} is past the end of the log (offset {end})")));
+        }
+    }
+    let cut = kept_end;
+    for c in cands.iter_mut() {
+        c.boundary |= c.offset == cut;
+    }
+    let log_id = header_of(fs, &log_dir, first_base)?.log_id;
+
+    // The newest snapshot the cut is at or after, whose log the directory still holds. When a
+    // time target keeps no retained record, the records before the log's retained start may
+    // be later than the target too: only a snapshot taken by then shows they are not.
+    let before_retained = |c: &Candidate| match target {
+        Target::Time(t) if last_kept.is_none() && first_base > 0 => c.created_ms <= t,
+        _ => true,
+    };
+    let pick = cands
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, c)| c.offset <= cut && c.offset >= first_base && c.boundary && c.log_id == log_id && before_retained(c));
+    let (snap, replayed) = match pick {
+        Some((i, c)) => (Some((c.name.clone(), c.offset)), records_since[i]),
+        None if first_base == 0 => (None, kept_records),
+        None => {
+            let oldest = cands.iter().filter(|c| c.offset >= first_base && c.log_id == log_id).map(|c| c.offset).min();
+            let reach = oldest.map_or_else(
+                || format!("the log starts at offset {first_base} and no snapshot at or after it is kept"),
+                |o| format!("the oldest restorable point is the snapshot at offset {o}"),
+            );
+            let what = match (target, left_out) {
+                (Target::Time(t), Some((o, _))) => format!("{} (offset {o})", time(t)),
+                (Target::Time(t), None) => time(t),
+                (Target::Offset(n), _) => format!("offset {n}"),
+            };
+            return Err((
+                EXIT_TARGET,
+                format!(
+                    "{what} is older than what {} retains: {reach} (raise log-retention-hours or log-retention-bytes to keep more)",
+                    log_dir.display()
+                ),
+            ));
+        }
+    };
+
+    // Write the output: the snapshot, then the segments from the snapshot's to the cut's.
+    let out_log = out.join("log");
+    prepare_out(fs, out, &out_log)?;
+    let io = |what: &str, p: &Path, e: std::io::Error| fail(Verdict::Io, format!("{what} {}: {e}", p.display()));
+    let mut bytes_copied = 0;
+    if let Some((name, _)) = &snap {
+        let len = fs.open(&log_dir.join(name), false).and_then(|f| f.len_bytes()).map_err(|e| io("cannot read", &log_dir.join(name), e))?;
+        bytes_copied += copy_prefix(fs, &log_dir.join(name), &out_log.join(name), len)?;
+    }
+    let from = snap.as_ref().map_or(0, |s| s.1);
+    let lo = bases.iter().rposition(|&b| b <= from).unwrap_or(0);
+    let hi = bases.iter().rposition(|&b| b <= cut).unwrap_or(0);
+    for i in lo..=hi {
+        let end = if i == hi { cut } else { bases[i + 1] };
+        let name = segment::file_name(bases[i]);
+        bytes_copied += copy_prefix(fs, &log_dir.join(&name), &out_log.join(&name), SEGMENT_HEADER_BYTES as u64 + end - bases[i])?;
+    }
+    fs.sync_dir(&out_log).and_then(|()| fs.sync_dir(out)).map_err(|e| io("cannot sync", out, e))?;
+
+    // A server must accept it: recover it dry, as the server would.
+    let check = Options { payload_max_bytes, load_truncated: false, from_offset: from, log_id: Some(log_id), dry_run: true };
+    match recovery::recover(fs, &out_log, &check, &mut |_| Ok(())) {
+        Ok(r) if r.end_offset == cut && r.repairs.is_empty() => {}
+        Ok(r) => return Err(fail(Verdict::Corrupt, format!("the restored log ends at offset {}, not {cut}", r.end_offset))),
+        Err(e) => return Err(fail(Verdict::Corrupt, format!("the restored directory does not verify: {e}"))),
+    }
+    Ok(Restored {
+        out_log,
+        offset: cut,
+        snapshot: snap,
+        segments: hi + 1 - lo,
+        records: replayed,
+        bytes_copied,
+        last_kept,
+        first_left_out: left_out,
+    })
+}
+
+fn header_of(fs: &dyn Fs, log_dir: &Path, base: u64) -> Result<segment::SegmentHeader, Failure> {
+    let path = log_dir.join(segment::file_name(base));
+    let mut h = [0u8; SEGMENT_HEADER_BYTES];
+    let f = fs.open(&path, false).map_err(|e| fail(Verdict::Io, format!("cannot open {}: {e}", path.display())))?;
+    crate::storage::io::read_exact_at(f.as_ref(), 0, &mut h)
+        .map_err(|e| fail(Verdict::Io, format!("cannot read {}: {e}", path.display())))?;
+    segment::SegmentHeader::decode(&h).map_err(|e| fail(Verdict::Corrupt, format!("{}: {e}", path.display())))
+}
+
+/// Creates `out/log`; `out` may exist only as an empty directory (a restore never mixes
+/// with other files).
+fn prepare_out(fs: &dyn Fs, out: &Path, out_log: &Path) -> Result<(), Failure> {
+    match fs.list(out) {
+        Ok(names) if !names.is_empty() => {
+            return Err((EXIT_TARGET, format!("{} already exists and is not empty: restore into a new directory", out.display())));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(Verdict::Io, format!("cannot use {} as the output: {e}", out.display()))),
+    }
+    fs.create_dir_all(out_log).map_err(|e| fail(Verdict::Io, format!("cannot create {}: {e}", out_log.display())))
+}
+
+/// Copies the first `len` bytes of `from` to a new file `to`, synced; returns `len`.
+fn copy_prefix(fs: &dyn Fs, from: &Path, to: &Path, len: u64) -> Result<u64, Failure> {
+    let io = |p: &Path, e: std::io::Error| fail(Verdict::Io, format!("copying {} failed: {e}", p.display()));
+    let src = fs.open(from, false).map_err(|e| io(from, e))?;
+    let dst = fs.create(to).map_err(|e| io(to, e))?;
+    let mut buf = vec![0u8; COPY_CHUNK.min(usize::try_from(len).unwrap_or(COPY_CHUNK))];
+    let mut pos = 0;
+    while pos < len {
+        let n = usize::try_from((len - pos).min(buf.len() as u64)).unwrap_or(buf.len());
+        crate::storage::io::read_exact_at(src.as_ref(), pos, &mut buf[..n]).map_err(|e| io(from, e))?;
+        write_all_at(dst.as_ref(), pos, &buf[..n]).map_err(|e| io(to, e))?;
+        pos += n as u64;
+    }
+    dst.sync_data().map_err(|e| io(to, e))?;
+    Ok(len)
+}
+
+/// The human-readable report (golden-tested).
+pub fn restored_text(r: &Restored, target: Target) -> String {
+    let mut s = String::new();
+    let asked = match target {
+        Target::Offset(n) if n == r.offset => format!("log offset {n}"),
+        Target::Offset(n) => format!("log offset {n} (the last record boundary at or before it is {})", r.offset),
+        Target::Time(t) => format!("time {}", time(t)),
+    };
+    s.push_str(&format!("target:          {asked}\n"));
+    match r.snapshot.as_ref() {
+        Some((name, o)) => s.push_str(&format!("from snapshot:   {name} (log offset {o})\n")),
+        None => s.push_str("from snapshot:   none (the log from offset 0)\n"),
+    }
+    s.push_str(&format!("then replays:    {} records in {} segments, to log offset {}\n", r.records, r.segments, r.offset));
+    let rec = |x: Option<(u64, u64)>| x.map_or_else(|| "-".to_string(), |(o, t)| format!("offset {o} at {}", time(t)));
+    s.push_str(&format!("last kept:       {}\n", rec(r.last_kept)));
+    s.push_str(&format!("first left out:  {}\n", rec(r.first_left_out)));
+    s.push_str(&format!("copied:          {} bytes\n", r.bytes_copied));
+    let data = r.out_log.parent().unwrap_or(&r.out_log);
+    s.push_str(&format!(
+        "restored: {} holds the state at log offset {}; read it with keel-server --dir {}\n",
+        data.display(),
+        r.offset,
+        data.display()
+    ));
+    s
+}

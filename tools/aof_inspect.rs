@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
+use keel::ops::progress::Reading;
 use keel::ops::{self, inspect, records, Verdict};
-use keel::storage::io::RealFs;
+use keel::storage::io::{Fs, RealFs};
 
 #[derive(Parser)]
 #[command(name = "aof-inspect", version, about = "Inspect a Keel data directory (read-only)", after_help = ops::EXIT_CODES_HELP)]
@@ -76,10 +77,26 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let fs = RealFs;
-    let code = match cli.command {
+    let (dir, what) = match &cli.command {
+        Command::Verify { dir } => (dir, "verify"),
+        Command::Segments { dir } => (dir, "segments"),
+        Command::Records { dir, .. } => (dir, "records"),
+        Command::Stats { dir } => (dir, "stats"),
+        Command::Snapshot { path } => (path, "snapshot"),
+    };
+    // A bar on stderr would garble records listed to the same terminal.
+    let listing = matches!(cli.command, Command::Records { .. }) && std::io::stdout().is_terminal();
+    let reading = if listing { Reading::off(&RealFs) } else { Reading::new(&RealFs, dir, what) };
+    let fs: &dyn Fs = &reading;
+    let code = run(cli.command, fs, cli.record_max_bytes, &reading);
+    ExitCode::from(u8::try_from(code.exit_code()).unwrap_or(4))
+}
+
+fn run(command: Command, fs: &dyn Fs, record_max_bytes: u64, reading: &Reading<'_>) -> Verdict {
+    match command {
         Command::Verify { dir } => {
-            let v = inspect::verify(&fs, &dir, cli.record_max_bytes);
+            let v = inspect::verify(fs, &dir, record_max_bytes);
+            reading.finish();
             for s in &v.snapshots {
                 match &s.result {
                     Ok(sum) => println!("snapshot {}: ok, {} keys at log offset {}", s.name, sum.keys, sum.header.log_offset),
@@ -97,8 +114,9 @@ fn main() -> ExitCode {
             println!("{}", v.summary);
             v.verdict
         }
-        Command::Segments { dir } => match inspect::segments(&fs, &dir, cli.record_max_bytes) {
+        Command::Segments { dir } => match inspect::segments(fs, &dir, record_max_bytes) {
             Ok(list) => {
+                reading.finish();
                 // The statuses are per file; the verdict on the log as a whole is `verify`'s.
                 print!("{}", inspect::segments_table(&list));
                 Verdict::Clean
@@ -111,9 +129,10 @@ fn main() -> ExitCode {
             if !json {
                 let _ = writeln!(out, "{}", records::LINE_HEADER);
             }
-            let r = records::records(&fs, &dir, cli.record_max_bytes, &filter, &mut |l| {
+            let r = records::records(fs, &dir, record_max_bytes, &filter, &mut |l| {
                 let _ = writeln!(out, "{}", if json { records::line_json(l) } else { records::line_text(l) });
             });
+            reading.finish();
             match r {
                 Ok(()) => Verdict::Clean,
                 Err(e) => read_failed(&dir, &e),
@@ -122,9 +141,9 @@ fn main() -> ExitCode {
         Command::Snapshot { path } => {
             let files = if path.is_dir() {
                 let log = ops::log_dir(&path);
-                match keel::storage::compactor::list_snapshots(&fs, &log) {
+                match keel::storage::compactor::list_snapshots(fs, &log) {
                     Ok(list) => list.into_iter().map(|(_, _, n)| log.join(n)).collect(),
-                    Err(e) => return ExitCode::from(u8::try_from(read_failed(&path, &e).exit_code()).unwrap_or(4)),
+                    Err(e) => return read_failed(&path, &e),
                 }
             } else {
                 vec![path.clone()]
@@ -133,9 +152,11 @@ fn main() -> ExitCode {
                 println!("no snapshot in {}", ops::log_dir(&path).display());
             }
             let mut verdict = Verdict::Clean;
-            for f in files {
+            let reports: Vec<_> = files.iter().map(|f| (f, inspect::snapshot_report(fs, f))).collect();
+            reading.finish();
+            for (f, report) in reports {
                 let name = f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
-                match inspect::snapshot_report(&fs, &f) {
+                match report {
                     Ok(r) => print!("{}", inspect::snapshot_text(&name, &r)),
                     // `snapshot::open` says "cannot open/read" for I/O; anything else is damage.
                     Err(why) if why.starts_with("cannot ") => {
@@ -150,15 +171,15 @@ fn main() -> ExitCode {
             }
             verdict
         }
-        Command::Stats { dir } => match records::stats(&fs, &dir, cli.record_max_bytes) {
+        Command::Stats { dir } => match records::stats(fs, &dir, record_max_bytes) {
             Ok(st) => {
+                reading.finish();
                 print!("{}", records::stats_text(&st));
                 Verdict::Clean
             }
             Err(e) => read_failed(&dir, &e),
         },
-    };
-    ExitCode::from(u8::try_from(code.exit_code()).unwrap_or(4))
+    }
 }
 
 fn read_failed(dir: &std::path::Path, e: &std::io::Error) -> Verdict {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use keel::ops::progress::Reading;
 use keel::ops::repair::{self, Fix, Plan};
 use keel::ops::restore::{self, Target};
 use keel::ops::{self, inspect, Verdict};
@@ -98,7 +99,10 @@ fn run_restore(r: Restore) -> ExitCode {
         (None, Some(t)) => Target::Time(t),
         (None, None) => unreachable!("clap requires one"),
     };
-    match restore::restore(&RealFs, &dir, target, &out, record_max_bytes) {
+    let reading = Reading::new(&RealFs, &dir, "restore");
+    let result = restore::restore(&reading, &dir, target, &out, record_max_bytes);
+    reading.finish();
+    match result {
         Ok(r) => {
             print!("{}", restore::restored_text(&r, target));
             ExitCode::SUCCESS
@@ -117,7 +121,9 @@ fn main() -> ExitCode {
     }
     let Some(dir) = cli.dir else { unreachable!("clap requires DIR") };
     let fs = RealFs;
-    let (v, plan) = repair::plan(&fs, &dir, cli.record_max_bytes);
+    let reading = Reading::new(&fs, &dir, "reading the log");
+    let (v, plan) = repair::plan(&reading, &dir, cli.record_max_bytes);
+    reading.finish();
     print!("{}", repair::plan_text(&plan));
     let code = match (&plan, cli.apply) {
         (Plan::Nothing, _) => Verdict::Clean,

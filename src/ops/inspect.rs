@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Verdict;
-use crate::storage::io::{read_into, Fs};
+use crate::storage::io::{view, Fs};
 use crate::storage::log_reader::{scan, Stop};
 use crate::storage::recovery::{self, Options, Recovered, RecoveryError, Repair};
 use crate::storage::segment::{self, SegmentHeader, SEGMENT_HEADER_BYTES};
@@ -170,11 +170,11 @@ pub fn segments(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> std::io::Res
     let log_dir = super::log_dir(dir);
     let bases = super::segment_bases(fs, &log_dir)?;
     let mut out = Vec::new();
-    let mut bytes = Vec::new();
+    let (mut buf, mut map) = (Vec::new(), None);
     for base in bases {
         let name = segment::file_name(base);
         let file = fs.open(&log_dir.join(&name), false)?;
-        read_into(file.as_ref(), &mut bytes)?;
+        let bytes = view(file.as_ref(), true, &mut map, &mut buf)?;
         let mut info = SegmentInfo {
             name,
             base_offset: base,
@@ -185,11 +185,11 @@ pub fn segments(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> std::io::Res
             last_ms: None,
             status: "ok".into(),
         };
-        match SegmentHeader::decode(&bytes) {
+        match SegmentHeader::decode(bytes) {
             Err(why) => info.status = format!("bad header: {why}"),
             Ok(h) if h.base_offset != base => info.status = format!("bad header: base offset {} differs from the file name", h.base_offset),
             Ok(h) => {
-                let stop = scan::<()>(&bytes, h.log_id, base, payload_max_bytes, |_, rec| {
+                let stop = scan::<()>(bytes, h.log_id, base, payload_max_bytes, |_, rec| {
                     info.records += 1;
                     info.first_ms.get_or_insert(rec.timestamp_ms);
                     info.last_ms = Some(rec.timestamp_ms);

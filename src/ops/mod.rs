@@ -6,6 +6,7 @@
 //! `dry_run`, which lists the repairs it would make instead of making them.
 
 pub mod inspect;
+pub mod progress;
 pub mod records;
 pub mod repair;
 pub mod restore;

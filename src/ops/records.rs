@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::commands::spec::command_keys;
 use crate::commands::table::table;
 use crate::protocol::Args;
-use crate::storage::io::{read_into, Fs};
+use crate::storage::io::{view, Fs};
 use crate::storage::log_reader::{scan, Stop};
 use crate::storage::record::{next_effect, Record, KIND_SKIP};
 use crate::storage::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
@@ -46,12 +46,12 @@ pub(crate) fn effect_keys(args: Args<'_>) -> Vec<Vec<u8>> {
 pub fn for_each_record(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64, each: &mut dyn FnMut(&Record<'_>)) -> std::io::Result<()> {
     let log_dir = super::log_dir(dir);
     let bases = super::segment_bases(fs, &log_dir)?;
-    let mut bytes = Vec::new();
+    let (mut buf, mut map) = (Vec::new(), None);
     for base in bases {
         let f = fs.open(&log_dir.join(segment::file_name(base)), false)?;
-        read_into(f.as_ref(), &mut bytes)?;
-        if let Ok(h) = SegmentHeader::decode(&bytes) {
-            scan_from(&bytes, h.log_id, base, SEGMENT_HEADER_BYTES as u64, payload_max_bytes, each);
+        let bytes = view(f.as_ref(), true, &mut map, &mut buf)?;
+        if let Ok(h) = SegmentHeader::decode(bytes) {
+            scan_from(bytes, h.log_id, base, SEGMENT_HEADER_BYTES as u64, payload_max_bytes, each);
         }
     }
     Ok(())

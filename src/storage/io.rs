@@ -23,6 +23,12 @@ pub trait LogFile: Send + Sync {
     /// treat it as a hint: on failure, writes still extend the file.
     fn allocate(&self, len: u64) -> io::Result<()>;
     fn len_bytes(&self) -> io::Result<u64>;
+    /// The file mapped read-only, if this file system can (`view`). Only readers that never
+    /// change the file while they hold the map may ask: a file cut shorter under a map
+    /// faults the reader (SIGBUS) at the missing pages.
+    fn map_read_only(&self) -> Option<io::Result<memmap2::Mmap>> {
+        None
+    }
     /// Starts writing `len` bytes at `pos` to disk without waiting for them and without
     /// making anything durable (a hint that spreads writeback out; `sync_data` is still the
     /// durability point). The default does nothing.
@@ -102,6 +108,26 @@ pub fn read_into(f: &dyn LogFile, buf: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
+/// The whole file's bytes, for a reader that only reads: mapped read-only when `map_ok` and
+/// the file system can (no copy: `aof-inspect` scans a gigabyte of segments in place),
+/// else read into `buf`. `map` holds the mapping as long as the bytes are used.
+pub fn view<'a>(f: &dyn LogFile, map_ok: bool, map: &'a mut Option<memmap2::Mmap>, buf: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
+    *map = None;
+    if map_ok {
+        // An empty file, or one a file system will not map, is read instead.
+        if let Some(Ok(m)) = f.map_read_only() {
+            *map = Some(m);
+        }
+    }
+    match map {
+        Some(m) => Ok(&m[..]),
+        None => {
+            read_into(f, buf)?;
+            Ok(&buf[..])
+        }
+    }
+}
+
 /// The real file system.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RealFs;
@@ -120,6 +146,20 @@ impl LogFile for RealFile {
     }
     fn set_len(&self, len: u64) -> io::Result<()> {
         self.0.set_len(len)
+    }
+    #[allow(unsafe_code)]
+    fn map_read_only(&self) -> Option<io::Result<memmap2::Mmap>> {
+        // SAFETY: the map is read-only and private to a reader (`map_read_only`'s contract):
+        // Keel only appends to a segment while others read it, and extending a file does not
+        // disturb pages already mapped. The one way to fault is a file cut shorter while it is
+        // mapped (recovery's truncation at start-up, `aof-repair --apply`); those run under
+        // the directory's lock and never map, and a reader hit by one dies of SIGBUS without
+        // having written anything. An empty file is not mapped (mmap of 0 bytes fails).
+        match self.0.metadata() {
+            Ok(m) if m.len() > 0 => Some(unsafe { memmap2::MmapOptions::new().map(&self.0) }),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }
     }
     fn allocate(&self, len: u64) -> io::Result<()> {
         crate::util::sys::fallocate(&self.0, len)

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::io::{read_into, Fs};
+use super::io::{read_into, view, Fs};
 use super::log_reader::{scan, Stop};
 use super::record::Record;
 use super::segment::{self, offset_at, SegmentHeader, SEGMENT_HEADER_BYTES};
@@ -124,13 +124,14 @@ pub fn recover(
     let mut out = Recovered { log_id: opts.log_id, end_offset: from, ..Recovered::default() };
     // Whether a record boundary (or the log's end) falls exactly at `from`.
     let mut from_seen = from == 0 || bases.is_empty();
-    let mut bytes = Vec::new();
+    // A dry run maps the segments (it never truncates them); a real one reads them.
+    let (mut buf, mut map, mut other) = (Vec::new(), None, Vec::new());
     for (i, &base) in bases.iter().enumerate() {
         let last = i + 1 == bases.len();
         let path = dir.join(segment::file_name(base));
-        let file = fs.open(&path, last).map_err(|e| io_err(&path, e))?;
-        read_into(file.as_ref(), &mut bytes).map_err(|e| io_err(&path, e))?;
-        let header = match SegmentHeader::decode(&bytes) {
+        let file = fs.open(&path, last && !opts.dry_run).map_err(|e| io_err(&path, e))?;
+        let bytes = view(file.as_ref(), opts.dry_run, &mut map, &mut buf).map_err(|e| io_err(&path, e))?;
+        let header = match SegmentHeader::decode(bytes) {
             Ok(h) => h,
             // E: the last segment was being made when the process died: its header and name
             // are synced before any offset in it is durable, so a header that does not decode
@@ -142,7 +143,7 @@ pub fn recover(
             Err(reason) if last && !reason.contains("newer Keel") => {
                 let zeros = bytes.iter().skip(SEGMENT_HEADER_BYTES).all(|&b| b == 0);
                 let proof = match out.log_id.or(opts.log_id) {
-                    Some(id) => first_durable_past(&bytes, id, base, base, opts.payload_max_bytes),
+                    Some(id) => first_durable_past(bytes, id, base, base, opts.payload_max_bytes),
                     None if zeros => None,
                     None => Some((base, base)),
                 };
@@ -158,8 +159,8 @@ pub fn recover(
                 if !opts.dry_run {
                     fs.remove(&path).and_then(|()| fs.sync_dir(dir)).map_err(|e| io_err(&path, e))?;
                 }
-                out.truncated_bytes += written_len(&bytes);
-                out.repairs.push(Repair::Remove { path: path.clone(), bytes: written_len(&bytes) });
+                out.truncated_bytes += written_len(bytes);
+                out.repairs.push(Repair::Remove { path: path.clone(), bytes: written_len(bytes) });
                 // A snapshot taken just as the previous segment filled sits at this base (if
                 // that segment really ended there).
                 from_seen |= base == from && (i == 0 || out.end_offset == base);
@@ -172,7 +173,7 @@ pub fn recover(
         };
         check_header(&header, base, &path, &out, i == 0)?;
         out.log_id = Some(header.log_id);
-        let stop = scan(&bytes, header.log_id, base, opts.payload_max_bytes, |_, rec| {
+        let stop = scan(bytes, header.log_id, base, opts.payload_max_bytes, |_, rec| {
             if rec.offset < from {
                 return Ok(());
             }
@@ -250,7 +251,7 @@ pub fn recover(
                     file.set_len(pos).and_then(|()| file.sync_data()).map_err(|e| io_err(&path, e))?;
                 }
                 // Count what was written there, not the preallocated zeros after it.
-                let cut = written_len(&bytes).saturating_sub(pos);
+                let cut = written_len(bytes).saturating_sub(pos);
                 out.truncated_bytes += cut;
                 out.repairs.push(Repair::Truncate { path: path.clone(), pos, offset, bytes: cut });
                 pos
@@ -266,9 +267,9 @@ pub fn recover(
             for &b in &bases[i + 1..] {
                 let p = dir.join(segment::file_name(b));
                 let f = fs.open(&p, false).map_err(|e| io_err(&p, e))?;
-                read_into(f.as_ref(), &mut bytes).map_err(|e| io_err(&p, e))?;
+                read_into(f.as_ref(), &mut other).map_err(|e| io_err(&p, e))?;
                 drop(f);
-                let cut = written_len(&bytes).saturating_sub(SEGMENT_HEADER_BYTES as u64);
+                let cut = written_len(&other).saturating_sub(SEGMENT_HEADER_BYTES as u64);
                 out.truncated_bytes += cut;
                 out.repairs.push(Repair::Remove { path: p.clone(), bytes: cut });
                 if !opts.dry_run {

@@ -595,3 +595,67 @@ restored: OUT holds the state at log offset {o6}; read it with keel-server --dir
     assert!(text.contains(&format!("the oldest restorable point is the snapshot at offset {}", at[4].offset)), "{text}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_progress_bar_shows_on_long_reads_at_a_terminal_only() {
+    // 5 segments of 64 records of 1 MiB: past the 256 MiB from which the tools show a bar.
+    let dir = temp_dir("progress");
+    let log = dir.join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    let value = vec![b'x'; 1 << 20];
+    let mut offset = 0u64;
+    for _ in 0..5 {
+        let base = offset;
+        let mut b = SegmentHeader { log_id: LOG_ID, base_offset: base, created_ms: T0_MS }.encode().to_vec();
+        for i in 0..64u64 {
+            let mut payload = Vec::new();
+            encode_effect(&mut payload, 0, &[b"SET", format!("k{i}").as_bytes(), &value]);
+            let rec = Record { kind: KIND_EFFECTS, offset, timestamp_ms: T0_MS + i, durable_offset: offset, payload: &payload };
+            encode(&mut b, LOG_ID, &rec);
+            offset += rec.len_bytes();
+        }
+        std::fs::write(log.join(file_name(base)), &b).unwrap();
+    }
+    assert!(offset > keel::ops::progress::SHOW_FROM_BYTES);
+    // Piped: the plain output, no bar.
+    let out = Command::new(env!("CARGO_BIN_EXE_aof-inspect")).args(["verify", dir.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains('\r') && !text.contains("verify ["), "{text}");
+    // On a terminal (script(1) gives it one): the bar, then the same summary.
+    let cmd = format!("{} verify {}", env!("CARGO_BIN_EXE_aof-inspect"), dir.display());
+    let out = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script(1), from bsdutils");
+    let tty = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{tty}");
+    assert!(tty.contains("verify [") && tty.contains("MiB"), "no bar on a terminal: {tty:?}");
+    assert!(tty.contains(&format!("clean: 5 segments, 320 records, log offsets up to {offset}")), "{tty:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn verify_output_is_golden() {
+    let dir = temp_dir("ops-verify-golden");
+    let at = write_log(&dir, &[3, 3]);
+    write_snapshot(&dir, at[2].offset, 2);
+    let last = at[5];
+    let b = damage(&seg_path(&dir, &at, 1), |b| b.truncate((last.pos + 20) as usize));
+    // Written bytes count up to the last non-zero one (zeros may be preallocation).
+    let lost = b.iter().rposition(|&x| x != 0).unwrap() as u64 + 1 - last.pos;
+    let (code, text) = inspect_out(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    let expected = format!(
+        "snapshot {snap}: ok, 2 keys at log offset {o2}
+segment DIR/log/{s0}: ok up to byte {e0}
+segment DIR/log/{s1}: ok up to byte {e1}
+repairable: an unsynced tail of {lost} bytes from log offset {o5} would be truncated; no record proves it durable (`aof-repair --apply DIR/log`)
+",
+        snap = keel::storage::snapshot::file_name(at[2].offset, 1),
+        o2 = at[2].offset,
+        s0 = file_name(0),
+        e0 = at[2].pos + at[2].len,
+        s1 = file_name(at[3].offset),
+        e1 = last.pos,
+        o5 = last.offset,
+    );
+    assert_eq!(text.replace(dir.to_str().unwrap(), "DIR"), expected);
+}

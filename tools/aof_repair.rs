@@ -30,6 +30,9 @@ struct Cli {
     /// Make the repair (after a backup); without it only the plan is printed.
     #[arg(long)]
     apply: bool,
+    /// Print the plan and change nothing (the default; for scripts that want to say so).
+    #[arg(long, conflicts_with = "apply")]
+    dry_run: bool,
     /// With --apply: cut the log just before damaged durable data, losing everything after it
     /// (the plan shows what: records, offsets, time span, keys).
     #[arg(long, conflicts_with = "skip_corrupt_record")]

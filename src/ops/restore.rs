@@ -200,7 +200,11 @@ pub fn restore(fs: &dyn Fs, src: &Path, target: Target, out: &Path, payload_max_
     }
     let from = snap.as_ref().map_or(0, |s| s.1);
     let lo = bases.iter().rposition(|&b| b <= from).unwrap_or(0);
-    let hi = bases.iter().rposition(|&b| b <= cut).unwrap_or(0);
+    // A cut at a segment's base ends the segment before it (the next may be a half-made one).
+    let hi = match bases.iter().rposition(|&b| b <= cut).unwrap_or(0) {
+        hi if hi > lo && bases[hi] == cut => hi - 1,
+        hi => hi,
+    };
     for i in lo..=hi {
         let end = if i == hi { cut } else { bases[i + 1] };
         let name = segment::file_name(bases[i]);
@@ -212,7 +216,10 @@ pub fn restore(fs: &dyn Fs, src: &Path, target: Target, out: &Path, payload_max_
     let check = Options { payload_max_bytes, load_truncated: false, from_offset: from, log_id: Some(log_id), dry_run: true };
     match recovery::recover(fs, &out_log, &check, &mut |_| Ok(())) {
         Ok(r) if r.end_offset == cut && r.repairs.is_empty() => {}
-        Ok(r) => return Err(fail(Verdict::Corrupt, format!("the restored log ends at offset {}, not {cut}", r.end_offset))),
+        Ok(r) if r.end_offset != cut => {
+            return Err(fail(Verdict::Corrupt, format!("the restored log ends at offset {}, not {cut}", r.end_offset)))
+        }
+        Ok(r) => return Err(fail(Verdict::Corrupt, format!("the restored log would need a repair at start-up: {:?}", r.repairs[0]))),
         Err(e) => return Err(fail(Verdict::Corrupt, format!("the restored directory does not verify: {e}"))),
     }
     Ok(Restored {

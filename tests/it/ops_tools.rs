@@ -601,6 +601,22 @@ restored: OUT holds the state at log offset {o6}; read it with keel-server --dir
 }
 
 #[test]
+fn restore_to_the_end_leaves_out_a_half_made_last_segment() {
+    let dir = temp_dir("restore-half");
+    let at = write_log(&dir, &[2, 2]);
+    let end = at[3].offset + at[3].len;
+    // A segment whose header never reached the disk: recovery removes it (case E).
+    std::fs::write(dir.join("log").join(file_name(end)), vec![0u8; 4096]).unwrap();
+    assert_eq!(verify(&dir).0, 1);
+    let out = temp_dir("restore-half-out");
+    let (code, text) = restore(&dir, "--to-time", &at_time(100, 0), &out);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(&format!("then replays:    4 records in 2 segments, to log offset {end}")), "{text}");
+    assert_eq!(verify(&out).0, 0);
+    assert_server_holds_first(&out, 4, 4);
+}
+
+#[test]
 fn a_progress_bar_shows_on_long_reads_at_a_terminal_only() {
     // 5 segments of 64 records of 1 MiB: past the 256 MiB from which the tools show a bar.
     let dir = temp_dir("progress");

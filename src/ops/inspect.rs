@@ -171,10 +171,11 @@ pub fn segments(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> std::io::Res
     let bases = super::segment_bases(fs, &log_dir)?;
     let mut out = Vec::new();
     let (mut buf, mut map) = (Vec::new(), None);
-    for base in bases {
+    for (i, &base) in bases.iter().enumerate() {
         let name = segment::file_name(base);
         let file = fs.open(&log_dir.join(&name), false)?;
-        let bytes = view(file.as_ref(), true, &mut map, &mut buf)?;
+        // Sealed segments are mapped; the last, which a live server may be writing, is read.
+        let bytes = view(file.as_ref(), i + 1 < bases.len(), &mut map, &mut buf)?;
         let mut info = SegmentInfo {
             name,
             base_offset: base,

@@ -18,6 +18,8 @@ pub const SHOW_FROM_BYTES: u64 = 256 << 20;
 
 pub struct Reading<'a> {
     inner: &'a dyn Fs,
+    /// Only files in it count (a restore also reads the directory it writes).
+    log_dir: PathBuf,
     bar: Option<ProgressBar>,
     seen: Mutex<HashSet<PathBuf>>,
 }
@@ -46,12 +48,12 @@ impl<'a> Reading<'a> {
             bar.set_message(what.to_string());
             bar
         });
-        Reading { inner, bar, seen: Mutex::new(HashSet::new()) }
+        Reading { inner, log_dir, bar, seen: Mutex::new(HashSet::new()) }
     }
 
     /// No bar (output that a bar would garble, as records listed to a terminal).
     pub fn off(inner: &'a dyn Fs) -> Self {
-        Reading { inner, bar: None, seen: Mutex::new(HashSet::new()) }
+        Reading { inner, log_dir: PathBuf::new(), bar: None, seen: Mutex::new(HashSet::new()) }
     }
 
     /// Whether a bar is shown.
@@ -77,7 +79,8 @@ impl Fs for Reading<'_> {
     fn open(&self, path: &Path, writable: bool) -> std::io::Result<Box<dyn LogFile>> {
         let f = self.inner.open(path, writable)?;
         if let Some(bar) = &self.bar {
-            let first = counted(path) && self.seen.lock().is_ok_and(|mut s| s.insert(path.to_path_buf()));
+            let first =
+                counted(path) && path.starts_with(&self.log_dir) && self.seen.lock().is_ok_and(|mut s| s.insert(path.to_path_buf()));
             if first {
                 bar.inc(f.len_bytes().unwrap_or(0));
             }

@@ -47,9 +47,10 @@ pub fn for_each_record(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64, each: &m
     let log_dir = super::log_dir(dir);
     let bases = super::segment_bases(fs, &log_dir)?;
     let (mut buf, mut map) = (Vec::new(), None);
-    for base in bases {
+    for (i, &base) in bases.iter().enumerate() {
         let f = fs.open(&log_dir.join(segment::file_name(base)), false)?;
-        let bytes = view(f.as_ref(), true, &mut map, &mut buf)?;
+        // Sealed segments are mapped; the last, which a live server may be writing, is read.
+        let bytes = view(f.as_ref(), i + 1 < bases.len(), &mut map, &mut buf)?;
         if let Ok(h) = SegmentHeader::decode(bytes) {
             scan_from(bytes, h.log_id, base, SEGMENT_HEADER_BYTES as u64, payload_max_bytes, each);
         }

@@ -65,173 +65,191 @@ fn time(ms: u64) -> String {
     format_rfc3339(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
-/// A snapshot the restore may start from.
-struct Candidate {
-    name: String,
-    offset: u64,
-    log_id: u64,
-    created_ms: u64,
-    /// Whether a record of the log starts at its offset, or the log ends there.
-    boundary: bool,
-}
-
 /// Builds `out` (a new or empty directory) holding the state of `src` at `target`.
 pub fn restore(fs: &dyn Fs, src: &Path, target: Target, out: &Path, payload_max_bytes: u64) -> Result<Restored, Failure> {
     let log_dir = super::log_dir(src);
     let bases =
         super::segment_bases(fs, &log_dir).map_err(|e| fail(Verdict::Io, format!("cannot read directory {}: {e}", log_dir.display())))?;
-    let mut cands: Vec<Candidate> = compactor::list_snapshots(fs, &log_dir)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(offset, _, name)| {
-            let s = snapshot::open(fs, &log_dir.join(&name)).ok()?.summary;
-            (s.header.log_offset == offset).then_some(Candidate {
-                name,
-                offset,
-                log_id: s.header.log_id,
-                created_ms: s.header.created_ms,
-                boundary: false,
-            })
-        })
-        .collect();
     let Some(&first_base) = bases.first() else {
-        return Err(fail(Verdict::Corrupt, format!("{} holds no log segment to restore from", log_dir.display())));
+        let why = format!("{} holds no log segment: a point-in-time restore needs the log (appendonly yes)", log_dir.display());
+        return Err((EXIT_TARGET, why));
     };
+    // Snapshots by name; one is read and checked only when it is the one to start from.
+    let snaps = compactor::list_snapshots(fs, &log_dir).unwrap_or_default();
+    let older_than_retained = |what: String| {
+        let oldest = snaps.iter().map(|s| s.0).find(|&o| o >= first_base);
+        let reach = oldest.map_or_else(
+            || format!("the log starts at offset {first_base} and no snapshot at or after it is kept"),
+            |o| format!("the oldest restorable point is the snapshot at offset {o}"),
+        );
+        let why = format!(
+            "{what} is older than what {} retains: {reach} (raise log-retention-hours or log-retention-bytes to keep more)",
+            log_dir.display()
+        );
+        (EXIT_TARGET, why)
+    };
+    if let Target::Offset(n) = target {
+        if n < first_base {
+            return Err(older_than_retained(format!("offset {n}")));
+        }
+    }
 
     // Find the cut: scan from the oldest segment until the first record the target leaves out.
     let (mut kept_end, mut kept_records, mut last_kept, mut left_out) = (first_base, 0u64, None, None);
-    let mut records_since: Vec<u64> = vec![0; cands.len()];
+    // Per snapshot: whether a record starts at its offset, and the records kept after it.
+    let mut boundary = vec![false; snaps.len()];
+    let mut since = vec![0u64; snaps.len()];
     let opts = Options { payload_max_bytes, load_truncated: true, from_offset: first_base, log_id: None, dry_run: true };
     let result = recovery::recover(fs, &log_dir, &opts, &mut |rec| {
         let keep = match target {
             Target::Offset(n) => rec.end_offset() <= n,
             Target::Time(t) => rec.timestamp_ms <= t,
         };
-        for c in cands.iter_mut() {
-            c.boundary |= c.offset == rec.offset;
+        for (s, b) in snaps.iter().zip(boundary.iter_mut()) {
+            *b |= s.0 == rec.offset;
         }
         if !keep {
             left_out = Some((rec.offset, rec.timestamp_ms));
             // Stops the scan: nothing after the cut matters.
             return Err(String::new());
         }
-        for (c, n) in cands.iter().zip(records_since.iter_mut()) {
-            *n += u64::from(rec.offset >= c.offset);
+        for (s, n) in snaps.iter().zip(since.iter_mut()) {
+            *n += u64::from(rec.offset >= s.0);
         }
         kept_end = rec.end_offset();
         kept_records += 1;
         last_kept = Some((rec.offset, rec.timestamp_ms));
         Ok(())
     });
-    let log_end = match (&result, left_out) {
-        (_, Some(_)) => None,
-        (Ok(r), None) => Some(r.end_offset),
+    let cut = kept_end;
+    match (&result, left_out) {
+        (_, Some(_)) => {}
+        (Ok(r), None) => match target {
+            Target::Offset(n) if n > r.end_offset => {
+                return Err((EXIT_TARGET, format!("offset {n} is past the end of the log (offset {})", r.end_offset)));
+            }
+            _ => {}
+        },
         (Err(e), None) if e.case == 'X' => return Err(fail(Verdict::Io, e.to_string())),
-        // Damage at or past an offset target leaves every record before it intact.
-        (Err(e), None) if matches!((target, e.offset), (Target::Offset(n), Some(d)) if n <= d) => None,
+        // The log breaks off right at an offset target: every record before it is intact.
+        (Err(_), None) if target == Target::Offset(cut) => {}
         (Err(e), None) => {
-            let at = e.offset.map_or_else(String::new, |o| format!(" at offset {o}"));
-            let hint = e.offset.map_or_else(String::new, |o| format!("; restore to an offset at or before it (--to-offset {o}), or"));
-            return Err(fail(
-                Verdict::Corrupt,
-                format!(
-                    "the log is damaged{at}, before the point asked for: {}{hint} repair the log first (`aof-repair {}`)",
-                    e.reason,
-                    src.display()
-                ),
-            ));
-        }
-    };
-    if let (Target::Offset(n), Some(end)) = (target, log_end) {
-        if n > end {
-            return Err((EXIT_TARGET, format!("offset {n} is past the end of the log (offset {end})")));
+            let why = format!(
+                "the log cannot be read past offset {cut} (case {}: {}), before the point asked for; restore to an offset at or before it (--to-offset {cut}), or repair the log first (`aof-repair {}`)",
+                e.case,
+                e.reason,
+                src.display()
+            );
+            return Err(fail(Verdict::Corrupt, why));
         }
     }
-    let cut = kept_end;
-    for c in cands.iter_mut() {
-        c.boundary |= c.offset == cut;
+    for (s, b) in snaps.iter().zip(boundary.iter_mut()) {
+        *b |= s.0 == cut;
     }
     let log_id = header_of(fs, &log_dir, first_base)?.log_id;
 
-    // The newest snapshot the cut is at or after, whose log the directory still holds. When a
-    // time target keeps no retained record, the records before the log's retained start may
-    // be later than the target too: only a snapshot taken by then shows they are not.
-    let before_retained = |c: &Candidate| match target {
-        Target::Time(t) if last_kept.is_none() && first_base > 0 => c.created_ms <= t,
-        _ => true,
+    // The newest valid snapshot the cut is at or after, whose log the directory still holds.
+    // When a time target keeps no retained record, the records before the log's retained
+    // start may be later than the target too: only a snapshot taken by then shows they are not.
+    let usable = |i: usize| -> bool {
+        let (offset, _, name) = &snaps[i];
+        if *offset > cut || *offset < first_base || !boundary[i] {
+            return false;
+        }
+        let Ok(checked) = snapshot::open(fs, &log_dir.join(name)) else { return false };
+        let h = checked.summary.header;
+        let taken_by_then = match target {
+            Target::Time(t) if last_kept.is_none() && first_base > 0 => h.created_ms <= t,
+            _ => true,
+        };
+        h.log_offset == *offset && h.log_id == log_id && taken_by_then
     };
-    let pick = cands
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, c)| c.offset <= cut && c.offset >= first_base && c.boundary && c.log_id == log_id && before_retained(c));
-    let (snap, replayed) = match pick {
-        Some((i, c)) => (Some((c.name.clone(), c.offset)), records_since[i]),
+    let (snap, replayed) = match (0..snaps.len()).rev().find(|&i| usable(i)) {
+        Some(i) => (Some((snaps[i].2.clone(), snaps[i].0)), since[i]),
         None if first_base == 0 => (None, kept_records),
         None => {
-            let oldest = cands.iter().filter(|c| c.offset >= first_base && c.log_id == log_id).map(|c| c.offset).min();
-            let reach = oldest.map_or_else(
-                || format!("the log starts at offset {first_base} and no snapshot at or after it is kept"),
-                |o| format!("the oldest restorable point is the snapshot at offset {o}"),
-            );
-            let what = match (target, left_out) {
+            return Err(older_than_retained(match (target, left_out) {
                 (Target::Time(t), Some((o, _))) => format!("{} (offset {o})", time(t)),
                 (Target::Time(t), None) => time(t),
                 (Target::Offset(n), _) => format!("offset {n}"),
-            };
-            return Err((
-                EXIT_TARGET,
-                format!(
-                    "{what} is older than what {} retains: {reach} (raise log-retention-hours or log-retention-bytes to keep more)",
-                    log_dir.display()
-                ),
-            ));
+            }))
         }
     };
 
-    // Write the output: the snapshot, then the segments from the snapshot's to the cut's.
-    let out_log = out.join("log");
-    prepare_out(fs, out, &out_log)?;
-    let io = |what: &str, p: &Path, e: std::io::Error| fail(Verdict::Io, format!("{what} {}: {e}", p.display()));
-    let mut bytes_copied = 0;
-    if let Some((name, _)) = &snap {
-        let len = fs.open(&log_dir.join(name), false).and_then(|f| f.len_bytes()).map_err(|e| io("cannot read", &log_dir.join(name), e))?;
-        bytes_copied += copy_prefix(fs, &log_dir.join(name), &out_log.join(name), len)?;
-    }
     let from = snap.as_ref().map_or(0, |s| s.1);
-    let lo = bases.iter().rposition(|&b| b <= from).unwrap_or(0);
-    // A cut at a segment's base ends the segment before it (the next may be a half-made one).
-    let hi = match bases.iter().rposition(|&b| b <= cut).unwrap_or(0) {
-        hi if hi > lo && bases[hi] == cut => hi - 1,
-        hi => hi,
+    // The segments from the snapshot's to the cut's; none when the cut is at the snapshot. A
+    // cut at a segment's base ends the segment before it (that one may be half made).
+    let segs = if cut == from {
+        0..0
+    } else {
+        let lo = bases.iter().rposition(|&b| b <= from).unwrap_or(0);
+        let hi = bases.iter().rposition(|&b| b < cut).unwrap_or(0);
+        lo..hi + 1
     };
-    for i in lo..=hi {
-        let end = if i == hi { cut } else { bases[i + 1] };
-        let name = segment::file_name(bases[i]);
-        bytes_copied += copy_prefix(fs, &log_dir.join(&name), &out_log.join(&name), SEGMENT_HEADER_BYTES as u64 + end - bases[i])?;
-    }
-    fs.sync_dir(&out_log).and_then(|()| fs.sync_dir(out)).map_err(|e| io("cannot sync", out, e))?;
-
-    // A server must accept it: recover it dry, as the server would.
-    let check = Options { payload_max_bytes, load_truncated: false, from_offset: from, log_id: Some(log_id), dry_run: true };
-    match recovery::recover(fs, &out_log, &check, &mut |_| Ok(())) {
-        Ok(r) if r.end_offset == cut && r.repairs.is_empty() => {}
-        Ok(r) if r.end_offset != cut => {
-            return Err(fail(Verdict::Corrupt, format!("the restored log ends at offset {}, not {cut}", r.end_offset)))
+    let created = prepare_out(fs, out)?;
+    let written = write_out(fs, &log_dir, out, snap.as_ref().map(|s| s.0.as_str()), &bases, segs.clone(), cut).and_then(|bytes| {
+        // A server must accept it: recover it dry, as the server would.
+        let check = Options { payload_max_bytes, load_truncated: false, from_offset: from, log_id: Some(log_id), dry_run: true };
+        match recovery::recover(fs, &out.join("log"), &check, &mut |_| Ok(())) {
+            Ok(r) if r.end_offset != cut => {
+                Err(fail(Verdict::Corrupt, format!("the restored log ends at offset {}, not {cut}", r.end_offset)))
+            }
+            Ok(r) if !r.repairs.is_empty() => {
+                Err(fail(Verdict::Corrupt, format!("the restored log would need a repair at start-up: {:?}", r.repairs[0])))
+            }
+            Ok(_) => Ok(bytes),
+            Err(e) => Err(fail(Verdict::Corrupt, format!("the restored directory does not verify: {e}"))),
         }
-        Ok(r) => return Err(fail(Verdict::Corrupt, format!("the restored log would need a repair at start-up: {:?}", r.repairs[0]))),
-        Err(e) => return Err(fail(Verdict::Corrupt, format!("the restored directory does not verify: {e}"))),
-    }
+    });
+    let bytes_copied = match written {
+        Ok(b) => b,
+        Err((code, why)) => {
+            // Leave nothing a server could be started on by mistake.
+            let _ = std::fs::remove_dir_all(out.join("log"));
+            if created {
+                let _ = std::fs::remove_dir(out);
+            }
+            return Err((code, format!("{why} (the partial output was removed)")));
+        }
+    };
     Ok(Restored {
-        out_log,
+        out_log: out.join("log"),
         offset: cut,
         snapshot: snap,
-        segments: hi + 1 - lo,
+        segments: segs.len(),
         records: replayed,
         bytes_copied,
         last_kept,
         first_left_out: left_out,
     })
+}
+
+/// Copies the snapshot `snap` and the segments `segs` (indexes into `bases`) to `out/log`,
+/// the last one up to the cut, and syncs them; returns the bytes copied.
+fn write_out(
+    fs: &dyn Fs,
+    log_dir: &Path,
+    out: &Path,
+    snap: Option<&str>,
+    bases: &[u64],
+    segs: std::ops::Range<usize>,
+    cut: u64,
+) -> Result<u64, Failure> {
+    let out_log = out.join("log");
+    let io = |what: &str, p: &Path, e: std::io::Error| fail(Verdict::Io, format!("{what} {}: {e}", p.display()));
+    let mut bytes = 0;
+    if let Some(name) = snap {
+        let len = fs.open(&log_dir.join(name), false).and_then(|f| f.len_bytes()).map_err(|e| io("cannot read", &log_dir.join(name), e))?;
+        bytes += copy_prefix(fs, &log_dir.join(name), &out_log.join(name), len)?;
+    }
+    let last = segs.end.saturating_sub(1);
+    for i in segs {
+        let end = if i == last { cut } else { bases[i + 1] };
+        let name = segment::file_name(bases[i]);
+        bytes += copy_prefix(fs, &log_dir.join(&name), &out_log.join(&name), SEGMENT_HEADER_BYTES as u64 + end - bases[i])?;
+    }
+    fs.sync_dir(&out_log).and_then(|()| fs.sync_dir(out)).map_err(|e| io("cannot sync", out, e))?;
+    Ok(bytes)
 }
 
 fn header_of(fs: &dyn Fs, log_dir: &Path, base: u64) -> Result<segment::SegmentHeader, Failure> {
@@ -244,17 +262,22 @@ fn header_of(fs: &dyn Fs, log_dir: &Path, base: u64) -> Result<segment::SegmentH
 }
 
 /// Creates `out/log`; `out` may exist only as an empty directory (a restore never mixes
-/// with other files).
-fn prepare_out(fs: &dyn Fs, out: &Path, out_log: &Path) -> Result<(), Failure> {
-    match fs.list(out) {
+/// with other files). Returns whether `out` itself was created.
+fn prepare_out(fs: &dyn Fs, out: &Path) -> Result<bool, Failure> {
+    let created = match fs.list(out) {
         Ok(names) if !names.is_empty() => {
             return Err((EXIT_TARGET, format!("{} already exists and is not empty: restore into a new directory", out.display())));
         }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Ok(_) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err((EXIT_TARGET, format!("{} exists and is not a directory: restore into a new directory", out.display())));
+        }
         Err(e) => return Err(fail(Verdict::Io, format!("cannot use {} as the output: {e}", out.display()))),
-    }
-    fs.create_dir_all(out_log).map_err(|e| fail(Verdict::Io, format!("cannot create {}: {e}", out_log.display())))
+    };
+    let out_log = out.join("log");
+    fs.create_dir_all(&out_log).map_err(|e| fail(Verdict::Io, format!("cannot create {}: {e}", out_log.display())))?;
+    Ok(created)
 }
 
 /// Copies the first `len` bytes of `from` to a new file `to`, synced; returns `len`.

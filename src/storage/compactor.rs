@@ -144,16 +144,20 @@ pub fn prune(fs: &dyn Fs, dir: &Path, retain: &Retention) -> std::io::Result<(us
     let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
     bases.sort_unstable();
     let newest = snaps.len().saturating_sub(retain.snapshots.max(2));
-    // The snapshot a restore to the window's start would load, and whether the log's very
-    // start must stay (the window reaches before every snapshot, and the log has it).
-    let (anchor, keep_all) = match window_start(fs, dir, &bases, &snaps, retain)? {
-        None => (None, false),
-        Some(start) => match snaps.iter().rposition(|s| s.0 <= start) {
-            Some(i) => (Some(i), false),
-            None => (None, bases.first() == Some(&0)),
-        },
+    // The snapshot a restore to the window's start would load (the anchor); the first one
+    // after the start, which becomes the anchor when the window moves past it (without it
+    // the anchor could only be one of the newest, and would stay put while the log grew);
+    // and whether the log's very start must stay (the window reaches before every snapshot,
+    // and the log has it).
+    let (anchor, successor, keep_all) = match window_start(fs, dir, &bases, &snaps, retain)? {
+        None => (None, None, false),
+        Some(start) => {
+            let anchor = snaps.iter().rposition(|s| s.0 <= start);
+            let successor = snaps.iter().position(|s| s.0 > start);
+            (anchor, successor, anchor.is_none() && bases.first() == Some(&0))
+        }
     };
-    let keep = |i: usize| i >= newest || anchor == Some(i);
+    let keep = |i: usize| i >= newest || anchor == Some(i) || successor == Some(i);
     let mut removed_snapshots = 0;
     for (i, (_, _, name)) in snaps.iter().enumerate() {
         if !keep(i) {
@@ -385,9 +389,10 @@ mod tests {
         // from offset 200 on, so the snapshot at 150 and the log from its segment stay.
         let fs = SimFs::new(5);
         history(&fs, dir);
+        // The first snapshot after the start stays too: it is the next anchor.
         let r = Retention { snapshots: 2, keep_ms: 2_500_000, keep_bytes: 0, now_ms: 6_000_000 };
-        assert_eq!(prune(&fs, dir, &r).unwrap(), (2, 1));
-        assert_eq!(left(&fs, dir), (vec![150, 350, 450], vec![100, 200, 300, 400, 500]));
+        assert_eq!(prune(&fs, dir, &r).unwrap(), (1, 1));
+        assert_eq!(left(&fs, dir), (vec![150, 250, 350, 450], vec![100, 200, 300, 400, 500]));
         // 200 bytes back from the newest snapshot (450): offset 250, so the snapshot at 250.
         let fs = SimFs::new(5);
         history(&fs, dir);
@@ -399,7 +404,37 @@ mod tests {
         let fs = SimFs::new(5);
         history(&fs, dir);
         let r = Retention { snapshots: 2, keep_ms: 5_500_000, keep_bytes: 0, now_ms: 6_000_000 };
-        assert_eq!(prune(&fs, dir, &r).unwrap(), (3, 0));
-        assert_eq!(left(&fs, dir), (vec![350, 450], vec![0, 100, 200, 300, 400, 500]));
+        assert_eq!(prune(&fs, dir, &r).unwrap(), (2, 0));
+        assert_eq!(left(&fs, dir), (vec![50, 350, 450], vec![0, 100, 200, 300, 400, 500]));
+    }
+
+    /// Pruning after every snapshot, as the server does, while time passes: every point of
+    /// the window stays restorable, and what is kept stays bounded (the log of at most about
+    /// two windows, four snapshots).
+    #[test]
+    fn retention_pruned_after_every_snapshot_keeps_the_window_and_stays_bounded() {
+        let (fs, dir) = (SimFs::new(9), Path::new("/d"));
+        fs.create_dir_all(dir).unwrap();
+        // Step k: a segment at k*100 whose first record is at k*1000 s, and a snapshot at
+        // k*100+50; the window is 5000 s (five segments).
+        let r = |k: u64| Retention { snapshots: 2, keep_ms: 5_000_000, keep_bytes: 0, now_ms: k * 1_000_000 + 999_000 };
+        for k in 0..60u64 {
+            let base = k * 100;
+            let mut b = segment::SegmentHeader { log_id: 1, base_offset: base, created_ms: 0 }.encode().to_vec();
+            let rec =
+                crate::storage::record::Record { kind: 1, offset: base, timestamp_ms: k * 1_000_000, durable_offset: base, payload: b"x" };
+            crate::storage::record::encode(&mut b, 1, &rec);
+            let f = fs.create(&dir.join(segment::file_name(base))).unwrap();
+            write_all_at(f.as_ref(), 0, &b).unwrap();
+            touch(&fs, &dir.join(snapshot::file_name(base + 50, k + 1)));
+            prune(&fs, dir, &r(k)).unwrap();
+            let (snaps, segs) = left(&fs, dir);
+            // The window starts at (k-5)*1000 s + 999 s: inside segment k-5 (or before 0).
+            let start = k.saturating_sub(5) * 100;
+            let restorable = snaps.iter().any(|&s| s <= start && segs.first().is_some_and(|&f| f <= s)) || segs.first() == Some(&0);
+            assert!(restorable, "step {k}: window from offset {start}, kept {snaps:?} {segs:?}");
+            assert!(segs.windows(2).all(|w| w[1] == w[0] + 100), "step {k}: a gap in {segs:?}");
+            assert!(snaps.len() <= 4 && segs.len() <= 12, "step {k}: unbounded: {snaps:?} {segs:?}");
+        }
     }
 }

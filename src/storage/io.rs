@@ -149,12 +149,13 @@ impl LogFile for RealFile {
     }
     #[allow(unsafe_code)]
     fn map_read_only(&self) -> Option<io::Result<memmap2::Mmap>> {
-        // SAFETY: the map is read-only and private to a reader (`map_read_only`'s contract):
-        // Keel only appends to a segment while others read it, and extending a file does not
-        // disturb pages already mapped. The one way to fault is a file cut shorter while it is
-        // mapped (recovery's truncation at start-up, `aof-repair --apply`); those run under
-        // the directory's lock and never map, and a reader hit by one dies of SIGBUS without
-        // having written anything. An empty file is not mapped (mmap of 0 bytes fails).
+        // SAFETY: callers map only files nothing writes to while they hold the map
+        // (`map_read_only`'s contract): sealed segments, which the server never writes again
+        // (the active one, written in place into preallocated space, is read instead), and
+        // snapshots. The one way left to fault is a file cut shorter while it is mapped (a
+        // server's start-up truncating an unsynced tail, `aof-repair --apply`); a reader hit
+        // by one dies of SIGBUS without having written anything. An empty file is not mapped
+        // (mmap of 0 bytes fails).
         match self.0.metadata() {
             Ok(m) if m.len() > 0 => Some(unsafe { memmap2::MmapOptions::new().map(&self.0) }),
             Ok(_) => None,

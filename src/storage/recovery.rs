@@ -124,13 +124,14 @@ pub fn recover(
     let mut out = Recovered { log_id: opts.log_id, end_offset: from, ..Recovered::default() };
     // Whether a record boundary (or the log's end) falls exactly at `from`.
     let mut from_seen = from == 0 || bases.is_empty();
-    // A dry run maps the segments (it never truncates them); a real one reads them.
+    // A dry run maps the sealed segments (it never truncates them, and nothing writes to
+    // them); a real one, and the last segment, which a live server may be writing, are read.
     let (mut buf, mut map, mut other) = (Vec::new(), None, Vec::new());
     for (i, &base) in bases.iter().enumerate() {
         let last = i + 1 == bases.len();
         let path = dir.join(segment::file_name(base));
         let file = fs.open(&path, last && !opts.dry_run).map_err(|e| io_err(&path, e))?;
-        let bytes = view(file.as_ref(), opts.dry_run, &mut map, &mut buf).map_err(|e| io_err(&path, e))?;
+        let bytes = view(file.as_ref(), opts.dry_run && !last, &mut map, &mut buf).map_err(|e| io_err(&path, e))?;
         let header = match SegmentHeader::decode(bytes) {
             Ok(h) => h,
             // E: the last segment was being made when the process died: its header and name

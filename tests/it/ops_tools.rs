@@ -563,7 +563,7 @@ restored: OUT holds the state at log offset {o6}; read it with keel-server --dir
     let (code, text) = restore(&dir, "--to-time", &at_time(10, 0), &out);
     assert_eq!(code, 3, "{text}");
     let hint = format!("--to-offset {}", at[9].offset);
-    assert!(text.contains(&format!("damaged at offset {}", at[9].offset)) && text.contains(&hint), "{text}");
+    assert!(text.contains(&format!("cannot be read past offset {} (case C", at[9].offset)) && text.contains(&hint), "{text}");
     let (code, text) = restore(&dir, "--to-offset", &at[9].offset.to_string(), &out);
     assert_eq!(code, 0, "{text}");
     assert_server_holds_first(&out, 9, 12);
@@ -590,6 +590,7 @@ restored: OUT holds the state at log offset {o6}; read it with keel-server --dir
     let out = temp_dir("restore-lib-snap-only");
     let (code, text) = restore(&dir, "--to-time", &at_time(3, 700), &out);
     assert_eq!(code, 0, "{text}");
+    assert!(text.contains("then replays:    0 records in 0 segments"), "{text}");
     assert_server_holds_first(&out, 4, 12);
     // Before the snapshot: no longer retained.
     let out = temp_dir("restore-lib-gone");
@@ -598,6 +599,15 @@ restored: OUT holds the state at log offset {o6}; read it with keel-server --dir
     assert_eq!(code, 2, "{text}");
     assert!(text.contains(&format!("the oldest restorable point is the snapshot at offset {}", at[4].offset)), "{text}");
     assert!(!out.exists());
+    let (code, text) = restore(&dir, "--to-offset", &at[2].offset.to_string(), &out);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains(&format!("offset {} is older than what", at[2].offset)), "{text}");
+    // An output that is a file.
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let (code, text) = restore(&dir, "--to-time", &at_time(6, 0), &file);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("is not a directory"), "{text}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Deleting a huge collection does not stall the executor: UNLINK of a 10,000,000-member set
-//! hands it to the lazy-free thread and returns in under a millisecond of server time (its
-//! SLOWLOG duration), and the memory comes back afterwards.
+//! hands it to the lazy-free thread and returns at once (21 us of server time, its SLOWLOG
+//! duration, when the machine is quiet), and the memory comes back afterwards.
 
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,10 @@ fn unlink_of_ten_million_members_returns_at_once() {
         },
         other => panic!("{other:?}"),
     };
-    assert!(duration_us < 1000, "UNLINK ran {duration_us} µs on the executor (round trip {round_trip:?})");
+    // Freeing this set on the executor (DEL with lazyfree-lazy-user-del no) takes 82 ms here.
+    // The bound sits well below that and well above a time slice lost to the other tests'
+    // processes on 2 cores: a 1 ms bound failed 2 full runs in 5 (one at 5.0 ms).
+    assert!(duration_us < 20_000, "UNLINK ran {duration_us} µs on the executor (round trip {round_trip:?})");
     assert_eq!(c.q("EXISTS huge"), int(0));
     // The set is freed in the background: the pending count drains and memory comes back.
     let deadline = Instant::now() + Duration::from_secs(60);

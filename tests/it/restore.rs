@@ -13,7 +13,7 @@ use redis::Commands;
 use crate::common::{temp_dir, Server};
 use crate::snapshots::{digest, files, wait_no_snapshot};
 
-fn unix_ms() -> u64 {
+pub(crate) fn unix_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 

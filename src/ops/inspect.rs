@@ -168,7 +168,7 @@ pub struct SegmentInfo {
 /// the whole log, which needs the segments together, is `verify`'s).
 pub fn segments(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64) -> std::io::Result<Vec<SegmentInfo>> {
     let log_dir = super::log_dir(dir);
-    let bases = super::segment_bases(fs, &log_dir)?;
+    let bases = crate::storage::segment::list_bases(fs, &log_dir)?;
     let mut out = Vec::new();
     let (mut buf, mut map) = (Vec::new(), None);
     for (i, &base) in bases.iter().enumerate() {

@@ -23,13 +23,6 @@ pub fn log_dir(dir: &Path) -> PathBuf {
     }
 }
 
-/// The base offsets of the segment files in `log_dir`, in log order.
-pub fn segment_bases(fs: &dyn crate::storage::io::Fs, log_dir: &Path) -> std::io::Result<Vec<u64>> {
-    let mut bases: Vec<u64> = fs.list(log_dir)?.iter().filter_map(|n| crate::storage::segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
-    Ok(bases)
-}
-
 /// A verdict on a directory, and the exit code scripts see (2 is clap's usage error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {

@@ -45,7 +45,7 @@ pub(crate) fn effect_keys(args: Args<'_>) -> Vec<Vec<u8>> {
 /// Every valid record of every segment whose header reads, in log order.
 pub fn for_each_record(fs: &dyn Fs, dir: &Path, payload_max_bytes: u64, each: &mut dyn FnMut(&Record<'_>)) -> std::io::Result<()> {
     let log_dir = super::log_dir(dir);
-    let bases = super::segment_bases(fs, &log_dir)?;
+    let bases = crate::storage::segment::list_bases(fs, &log_dir)?;
     let (mut buf, mut map) = (Vec::new(), None);
     for (i, &base) in bases.iter().enumerate() {
         let f = fs.open(&log_dir.join(segment::file_name(base)), false)?;

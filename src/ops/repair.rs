@@ -17,7 +17,7 @@ use super::inspect::{self, Verification};
 use super::records::{effect_keys, scan_from};
 use super::Verdict;
 use crate::protocol::Args;
-use crate::storage::io::{read_into, write_all_at, Fs};
+use crate::storage::io::{copy_range, read_into, write_all_at, Fs};
 use crate::storage::log_reader::{scan, Stop};
 use crate::storage::record::{encode, next_effect, Record, KIND_SKIP, RECORD_HEADER_BYTES};
 use crate::storage::recovery::{self, written_len, Options, Repair};
@@ -105,7 +105,7 @@ fn corruption_plan(fs: &dyn Fs, v: &Verification, payload_max_bytes: u64) -> Pla
     let base = segment::parse_file_name(&err.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let Some(base) = base.filter(|&b| b <= offset) else { return Plan::Unrepairable(v.summary.clone()) };
     let pos = offset - base + SEGMENT_HEADER_BYTES as u64;
-    let bases = super::segment_bases(fs, &v.log_dir).unwrap_or_default();
+    let bases = crate::storage::segment::list_bases(fs, &v.log_dir).unwrap_or_default();
     let later: Vec<PathBuf> = bases.iter().filter(|&&b| b > base).map(|&b| v.log_dir.join(segment::file_name(b))).collect();
     let next_base = later.first().and_then(|p| segment::parse_file_name(&p.file_name()?.to_string_lossy()));
     let found = loss_from(fs, &err.file, base, pos, &later, payload_max_bytes)
@@ -349,16 +349,18 @@ pub fn apply(
 fn back_up(fs: &dyn Fs, path: &Path, from: u64, to: Option<u64>, backup: &Path) -> Result<PathBuf, String> {
     let err = |e: std::io::Error| format!("cannot back up {} to {}: {e}", path.display(), backup.display());
     fs.create_dir_all(backup).map_err(err)?;
-    let mut bytes = Vec::new();
-    let f = fs.open(path, false).map_err(err)?;
-    read_into(f.as_ref(), &mut bytes).map_err(err)?;
+    let end = match to {
+        Some(to) => to,
+        // Written bytes only: the zeros after them are preallocated space.
+        None => {
+            let mut bytes = Vec::new();
+            read_into(fs.open(path, false).map_err(err)?.as_ref(), &mut bytes).map_err(err)?;
+            written_len(&bytes)
+        }
+    };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let out = backup.join(format!("{name}.from-{from}"));
-    let g = fs.create(&out).map_err(err)?;
-    // Written bytes only: the zeros after them are preallocated space.
-    let end = to.unwrap_or_else(|| written_len(&bytes)).max(from);
-    let tail = bytes.get(usize::try_from(from).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX)).unwrap_or(&[]);
-    write_all_at(g.as_ref(), 0, tail).and_then(|()| g.sync_data()).map_err(err)?;
+    copy_range(fs, path, from..end.max(from), &out).map_err(err)?;
     fs.sync_dir(backup).map_err(err)?;
     Ok(out)
 }

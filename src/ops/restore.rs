@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Verdict;
-use crate::storage::io::{write_all_at, Fs};
+use crate::storage::io::{copy_range, Fs};
 use crate::storage::recovery::{self, Options};
 use crate::storage::segment::{self, SEGMENT_HEADER_BYTES};
 use crate::storage::{compactor, snapshot};
@@ -24,9 +24,6 @@ use crate::util::log::format_rfc3339;
 /// Exit code for a target the retained history cannot reach, or an output that exists: a
 /// bad argument value, like clap's usage errors.
 pub const EXIT_TARGET: i32 = 2;
-
-/// Copies go through a buffer of this size.
-const COPY_CHUNK: usize = 8 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -68,8 +65,8 @@ fn time(ms: u64) -> String {
 /// Builds `out` (a new or empty directory) holding the state of `src` at `target`.
 pub fn restore(fs: &dyn Fs, src: &Path, target: Target, out: &Path, payload_max_bytes: u64) -> Result<Restored, Failure> {
     let log_dir = super::log_dir(src);
-    let bases =
-        super::segment_bases(fs, &log_dir).map_err(|e| fail(Verdict::Io, format!("cannot read directory {}: {e}", log_dir.display())))?;
+    let bases = crate::storage::segment::list_bases(fs, &log_dir)
+        .map_err(|e| fail(Verdict::Io, format!("cannot read directory {}: {e}", log_dir.display())))?;
     let Some(&first_base) = bases.first() else {
         let why = format!("{} holds no log segment: a point-in-time restore needs the log (appendonly yes)", log_dir.display());
         return Err((EXIT_TARGET, why));
@@ -282,18 +279,8 @@ fn prepare_out(fs: &dyn Fs, out: &Path) -> Result<bool, Failure> {
 
 /// Copies the first `len` bytes of `from` to a new file `to`, synced; returns `len`.
 fn copy_prefix(fs: &dyn Fs, from: &Path, to: &Path, len: u64) -> Result<u64, Failure> {
-    let io = |p: &Path, e: std::io::Error| fail(Verdict::Io, format!("copying {} failed: {e}", p.display()));
-    let src = fs.open(from, false).map_err(|e| io(from, e))?;
-    let dst = fs.create(to).map_err(|e| io(to, e))?;
-    let mut buf = vec![0u8; COPY_CHUNK.min(usize::try_from(len).unwrap_or(COPY_CHUNK))];
-    let mut pos = 0;
-    while pos < len {
-        let n = usize::try_from((len - pos).min(buf.len() as u64)).unwrap_or(buf.len());
-        crate::storage::io::read_exact_at(src.as_ref(), pos, &mut buf[..n]).map_err(|e| io(from, e))?;
-        write_all_at(dst.as_ref(), pos, &buf[..n]).map_err(|e| io(to, e))?;
-        pos += n as u64;
-    }
-    dst.sync_data().map_err(|e| io(to, e))?;
+    copy_range(fs, from, 0..len, to)
+        .map_err(|e| fail(Verdict::Io, format!("copying {} to {} failed: {e}", from.display(), to.display())))?;
     Ok(len)
 }
 

@@ -141,8 +141,7 @@ pub fn next_seq(fs: &dyn Fs, dir: &Path) -> u64 {
 /// stays: the whole log is its fallback.
 pub fn prune(fs: &dyn Fs, dir: &Path, retain: &Retention) -> std::io::Result<(usize, usize)> {
     let snaps = list_snapshots(fs, dir)?;
-    let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
+    let bases = segment::list_bases(fs, dir)?;
     let newest = snaps.len().saturating_sub(retain.snapshots.max(2));
     // The snapshot a restore to the window's start would load (the anchor); the first one
     // after the start, which becomes the anchor when the window moves past it (without it
@@ -371,9 +370,7 @@ mod tests {
 
     fn left(fs: &SimFs, dir: &Path) -> (Vec<u64>, Vec<u64>) {
         let snaps = list_snapshots(fs, dir).unwrap().into_iter().map(|s| s.0).collect();
-        let mut segs: Vec<u64> = fs.list(dir).unwrap().iter().filter_map(|n| segment::parse_file_name(n)).collect();
-        segs.sort_unstable();
-        (snaps, segs)
+        (snaps, segment::list_bases(fs, dir).unwrap())
     }
 
     #[test]

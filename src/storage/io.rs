@@ -83,6 +83,23 @@ pub fn read_exact_at(f: &dyn LogFile, mut pos: u64, mut buf: &mut [u8]) -> io::R
     Ok(())
 }
 
+/// Copies bytes `range` of `from` to the new file `to` (from its byte 0), in chunks, and
+/// syncs it (aof-repair's backups, aof-repair restore's copies).
+pub fn copy_range(fs: &dyn Fs, from: &Path, range: std::ops::Range<u64>, to: &Path) -> io::Result<()> {
+    const CHUNK: u64 = 8 << 20;
+    let src = fs.open(from, false)?;
+    let dst = fs.create(to)?;
+    let mut buf = vec![0u8; usize::try_from(CHUNK.min(range.end.saturating_sub(range.start))).unwrap_or(0)];
+    let mut pos = range.start;
+    while pos < range.end {
+        let n = usize::try_from((range.end - pos).min(CHUNK)).unwrap_or(buf.len());
+        read_exact_at(src.as_ref(), pos, &mut buf[..n])?;
+        write_all_at(dst.as_ref(), pos - range.start, &buf[..n])?;
+        pos += n as u64;
+    }
+    dst.sync_data()
+}
+
 /// Reads the whole file.
 pub fn read_all(f: &dyn LogFile) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();

@@ -103,13 +103,11 @@ pub fn recover(
     apply: &mut dyn FnMut(&Record<'_>) -> Result<(), String>,
 ) -> Result<Recovered, RecoveryError> {
     let io_err = |file: &Path, e: std::io::Error| refuse('X', file, None, format!("cannot read: {e}"));
-    let names = match fs.list(dir) {
-        Ok(n) => n,
+    let bases = match segment::list_bases(fs, dir) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovered::default()),
         Err(e) => return Err(io_err(dir, e)),
     };
-    let mut bases: Vec<u64> = names.iter().filter_map(|n| segment::parse_file_name(n)).collect();
-    bases.sort_unstable();
     // Segments that end at or before the snapshot's offset hold nothing to replay.
     let from = opts.from_offset;
     let skip = bases.windows(2).take_while(|w| w[1] <= from).count();

@@ -89,6 +89,13 @@ pub fn parse_file_name(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// The base offsets of the segment files in `dir`, in log order.
+pub fn list_bases(fs: &dyn super::io::Fs, dir: &std::path::Path) -> std::io::Result<Vec<u64>> {
+    let mut bases: Vec<u64> = fs.list(dir)?.iter().filter_map(|n| parse_file_name(n)).collect();
+    bases.sort_unstable();
+    Ok(bases)
+}
+
 /// The log offset of the record at byte `pos` of a segment starting at `base_offset`.
 pub fn offset_at(base_offset: u64, pos: u64) -> u64 {
     debug_assert!(pos >= SEGMENT_HEADER_BYTES as u64);
